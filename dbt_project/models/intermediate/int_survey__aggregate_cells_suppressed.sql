@@ -1,0 +1,32 @@
+-- Aggregate measures (a catalogue `grupp`, e.g. HME): the plain mean of the group's question
+-- values in the same cell, present only where every question of the group has a cell;
+-- n = the smallest n of its questions. Then suppression, second pass: an aggregate cell is also
+-- suppressed when any of its questions' cells is.
+with members as (
+    select q.source, q.year, q.measure_id as question_id, q.unit, g.code,
+           count(*) over (partition by q.source, q.year, g.code) as n_questions
+    from {{ ref('stg_survey__questions') }} q, unnest(q.grupp_codes) as g(code)
+    where {{ year_filter('q.year') }}
+),
+
+cells as (
+    select
+        m.source, c.year, c.kommunkod, m.source || '.' || m.code as measure_id, min(m.unit) as unit,
+        c.enhet, c.group_type, c.group_value, c.split_key,
+        min(c.n_answers) as n_answers,
+        avg(c.value) as value,
+        null::double as ci_low,
+        null::double as ci_high,
+        bool_or(c.suppressed) as forced,
+        min(c.limit_n) as limit_n,
+        count(*) as n_present,
+        min(m.n_questions) as n_questions
+    from {{ ref('int_survey__question_cells_suppressed') }} c
+    join members m
+      on m.source = c.source and m.year = c.year and m.question_id = c.measure_id
+    where {{ year_filter('c.year') }}
+    group by m.source, c.year, c.kommunkod, m.code, c.enhet, c.group_type, c.group_value, c.split_key
+    having count(*) = min(m.n_questions)
+)
+
+{{ suppression_flags('cells') }}

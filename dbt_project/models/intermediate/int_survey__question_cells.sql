@@ -1,0 +1,63 @@
+-- Every cell of every question measure (contract section 3), before suppression:
+-- the whole municipality, every other unit over its whole subtree, and the background groups
+-- of the whole municipality. Sums roll up the unit tree; values come from the sums.
+with stats as (
+    select * from {{ ref('int_survey__answer_stats') }} where {{ year_filter() }}
+),
+
+municipality as (
+    select source, year, kommunkod, measure_id, scale_kind, scale_max, unit,
+           null::varchar as enhet, 'total' as group_type, 'Totalt' as group_value,
+           null::varchar as split_key,
+           sum(n) as n, sum(sw) as sw, sum(swx) as swx, sum(swx2) as swx2, sum(sw2) as sw2
+    from stats
+    group by all
+),
+
+units as (
+    select s.source, s.year, s.kommunkod, s.measure_id, s.scale_kind, s.scale_max, s.unit,
+           c.ancestor as enhet, 'total' as group_type, 'Totalt' as group_value,
+           'enhet:' || c.ancestor_parent as split_key,
+           sum(s.n) as n, sum(s.sw) as sw, sum(s.swx) as swx, sum(s.swx2) as swx2, sum(s.sw2) as sw2
+    from stats s
+    join {{ ref('int_org_unit__closure') }} c
+      on c.year = s.year and c.kommunkod = s.kommunkod and c.enhet = s.enhet
+    where s.enhet is not null and not c.ancestor_is_root
+    group by all
+),
+
+background as (
+    {%- set variables = {
+        'medborgarundersokning': ['kon', 'aldersgrupp'],
+        'medarbetarenkat': ['kon'],
+        'intern_enkat': ['enkat', 'respondentgrupp'],
+    } %}
+    {%- for source, columns in variables.items() %}
+    {%- for column in columns %}
+    select source, year, kommunkod, measure_id, scale_kind, scale_max, unit,
+           null::varchar as enhet, '{{ column }}' as group_type, {{ column }} as group_value,
+           'group:{{ column }}' as split_key,
+           sum(n) as n, sum(sw) as sw, sum(swx) as swx, sum(swx2) as swx2, sum(sw2) as sw2
+    from stats
+    where source = '{{ source }}'
+    group by all
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+cells as (
+    select * from municipality
+    union all select * from units
+    union all select * from background
+)
+
+select
+    source, year, kommunkod, measure_id, unit, enhet, group_type, group_value, split_key,
+    n as n_answers,
+    {{ question_value('scale_kind', 'scale_max', 'sw', 'swx') }} as value,
+    {{ ci_bound(-1, 'scale_kind', 'scale_max', 'n', 'sw', 'swx', 'swx2', 'sw2') }} as ci_low,
+    {{ ci_bound(1, 'scale_kind', 'scale_max', 'n', 'sw', 'swx', 'swx2', 'sw2') }} as ci_high
+from cells
+where n > 0

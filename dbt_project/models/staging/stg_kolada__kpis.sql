@@ -1,0 +1,2 @@
+select kpi, 'kolada.' || kpi as measure_id, title, description
+from {{ source('raw', 'kpi') }}

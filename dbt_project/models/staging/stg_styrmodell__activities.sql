@@ -1,0 +1,3 @@
+select year, kommunkod, goal_id, activity_id, namn as name, locked, status, ordinal
+from {{ source('raw', 'activity') }}
+where {{ year_filter() }}

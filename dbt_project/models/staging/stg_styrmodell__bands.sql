@@ -1,0 +1,3 @@
+select year, kommunkod, skala, ordinal, fran, etikett
+from {{ source('raw', 'band') }}
+where {{ year_filter() }}

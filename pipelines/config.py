@@ -1,0 +1,58 @@
+"""Where things are: the contract's environment variables and the project's own paths."""
+from __future__ import annotations
+
+import csv
+import functools
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+
+SURVEY_SOURCES = ("medarbetarenkat", "medborgarundersokning", "intern_enkat")
+YEAR_SOURCES = ("organisation", "styrmodell", *SURVEY_SOURCES)
+ALL_SOURCES = (*YEAR_SOURCES, "kolada")
+
+
+def raw_dir() -> Path:
+    """FOLLOWUP_RAW_DIR (default raw/), relative to the working directory or absolute."""
+    return Path(os.environ.get("FOLLOWUP_RAW_DIR", "raw")).expanduser().resolve()
+
+
+def warehouse_dir() -> Path:
+    return Path(os.environ.get("FOLLOWUP_WAREHOUSE_DIR", "warehouse")).expanduser().resolve()
+
+
+def build_dir() -> Path:
+    """The pipeline's private working area (staging database, dbt target state). Never read by BI tools."""
+    return warehouse_dir() / ".build"
+
+
+def build_db_path() -> Path:
+    return build_dir() / "build.duckdb"
+
+
+def published_path() -> Path:
+    return warehouse_dir() / "followup.duckdb"
+
+
+def reports_dir() -> Path:
+    return warehouse_dir() / "reports"
+
+
+@functools.cache
+def kommun_codes() -> frozenset[str]:
+    with open(SEEDS_DIR / "kommuner.csv", encoding="utf-8") as f:
+        return frozenset(r["kommunkod"] for r in csv.DictReader(f))
+
+
+@functools.cache
+def region_codes() -> frozenset[str]:
+    with open(SEEDS_DIR / "regioner.csv", encoding="utf-8") as f:
+        return frozenset(r["kod"] for r in csv.DictReader(f))
+
+
+def valid_area_codes() -> frozenset[str]:
+    """Codes a Kolada row may carry: a municipality, a region (00 + county) or 0000 (Riket)."""
+    return kommun_codes() | region_codes() | {"0000"}

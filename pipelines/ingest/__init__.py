@@ -1,0 +1,42 @@
+"""Landing raw files in the build database, under the contract's file rules (section 2)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from .issues import Issue, IssueLog
+from .kolada import load_kolada, load_kpi_titles
+from .styrmodell import load_styrmodell
+from .surveys import load_answers, load_organisation
+
+SCHEMA_SQL = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA_SQL).fetchall()
+
+
+def ingest(con: duckdb.DuckDBPyConnection, root: Path, source: str, year: int) -> tuple[int, list[Issue]]:
+    """Land one source's files of one year; return (rows landed, issues found)."""
+    log = IssueLog(year, source)
+    if source == "organisation":
+        n = load_organisation(con, root, year, log)
+    elif source == "styrmodell":
+        n = load_styrmodell(con, root, year, log)
+    elif source == "kolada":
+        load_kpi_titles(con, root, log)
+        n = load_kolada(con, root, year, log)
+    else:
+        n = load_answers(con, root, source, year, log)
+    record_issues(con, year, source, log.issues)
+    return n, log.issues
+
+
+def record_issues(con, year: int, source: str, issues: list[Issue]) -> None:
+    con.execute("delete from audit.issue where year = ? and source = ?", [year, source]).fetchall()
+    if issues:
+        con.executemany(
+            "insert into audit.issue values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(i.year, i.source, i.file, i.row, i.column, i.rule, i.message, i.severity) for i in issues],
+        )

@@ -1,0 +1,51 @@
+-- The build database's landing tables (schema raw) and the gate's bookkeeping (schema audit).
+-- Written by the Dagster ingest assets, one year at a time; read by dbt's sources.
+-- Respondent-level rows live here only: they never reach the published file.
+create schema if not exists raw;
+create schema if not exists audit;
+
+create table if not exists raw.organisation (
+    year integer, kommunkod varchar, enhet varchar, namn varchar, overordnad varchar, typ varchar,
+    _file varchar, _row bigint);
+
+create table if not exists raw.question (
+    source varchar, year integer, kolumn varchar, matt varchar, text varchar, skala varchar,
+    grupp varchar, _file varchar, _row bigint);
+
+create table if not exists raw.answer (
+    source varchar, year integer, kommunkod varchar, respondent_id varchar, enhet varchar,
+    kon varchar, aldersgrupp varchar, enkat varchar, respondentgrupp varchar, vikt double,
+    kolumn varchar, answer integer);
+
+create table if not exists raw.kolada_value (
+    year integer, kpi varchar, kommunkod varchar, gender varchar, value double,
+    _file varchar, _row bigint);
+
+create table if not exists raw.kpi (kpi varchar, title varchar, description varchar);
+
+create table if not exists raw.goal_setting (
+    year integer, kommunkod varchar, malkompass varchar[], jamforelsekommuner varchar[],
+    minsta_antal_svar integer, _file varchar);
+
+create table if not exists raw.band (
+    year integer, kommunkod varchar, skala varchar, ordinal integer, fran double, etikett varchar);
+
+create table if not exists raw.goal (
+    year integer, kommunkod varchar, goal_id varchar, namn varchar, niva varchar, omrade varchar,
+    enhet varchar, forelder varchar, ordinal integer, _row bigint);
+
+create table if not exists raw.indicator (
+    year integer, kommunkod varchar, goal_id varchar, indicator_id varchar, matt varchar,
+    enhet varchar, malvarde double, riktning varchar, delvis_fran double, skala varchar,
+    trendtolerans double, ordinal integer, _row bigint);
+
+create table if not exists raw.activity (
+    year integer, kommunkod varchar, goal_id varchar, activity_id varchar, namn varchar,
+    locked boolean, status varchar, ordinal integer, _row bigint);
+
+create table if not exists audit.issue (
+    year integer, source varchar, file varchar, "row" bigint, "column" varchar, rule varchar,
+    message varchar, severity varchar);
+
+create table if not exists audit.year_gate (
+    year integer primary key, passed boolean, checked_at timestamp, run_id varchar);

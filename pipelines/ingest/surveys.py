@@ -1,0 +1,265 @@
+"""Raw loaders for the organisation tree, question catalogues and survey answer files.
+
+Each loader reads one year's files of one source under the file rules (`files.py`), checks the
+contract's blocking rules set-based in DuckDB, records every finding in an `IssueLog`, and lands
+the rows in the build database's `raw` schema. Files that break a rule are still reported in full
+(all rules, up to `MAX_PER_RULE` rows each), so the analyst can fix everything in one go.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from .. import config
+from .files import LoadedTable, decimal, load_table
+from .issues import FileRuleError, IssueLog
+
+MAX_PER_RULE = 20
+
+ORG_TYPES = ("kommun", "namnd", "styrelse", "forvaltning", "bolag", "forbund", "verksamhet", "enhet", "arbetsplats")
+KON = ("K", "M")
+ALDERSGRUPPER = ("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84")
+ENKATER = ("uppdragsgivare", "mottagare")
+
+# Base columns of each answer file: (required, optional). The catalogue's columns come on top.
+ANSWER_COLUMNS = {
+    "medborgarundersokning": (("lopnr",), ("kon", "aldersgrupp", "vikt")),
+    "medarbetarenkat": (("svarsid", "enhet"), ("kon", "kommentar")),
+    "intern_enkat": (("svarsid", "enkat", "respondentgrupp", "enhet"), ("kommentar",)),
+}
+ID_COLUMN = {"medborgarundersokning": "lopnr", "medarbetarenkat": "svarsid", "intern_enkat": "svarsid"}
+
+SCALE_RE = re.compile(r"^1-(\d+)$")
+CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
+KOMMUN_FILE_RE = re.compile(r"^(\d{4})\.(csv|xlsx)$", re.IGNORECASE)
+
+
+def rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def sql_list(values) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def rows(con, sql: str, params=None) -> list[tuple]:
+    return con.execute(sql, params or []).fetchall()
+
+
+def check_rows(con, log: IssueLog, table: LoadedTable, column: str | None, rule: str, condition: str, message: str) -> int:
+    """Record an issue for each row of `table` where `condition` holds. `message` may use {value}."""
+    value = q(column) if column else "null"
+    found = rows(con, f"select _row, {value}::varchar from {table.name} where {condition} order by _row")
+    for row, val in found[:MAX_PER_RULE]:
+        log.add(table.file, row, column, rule, message.format(value=val))
+    if len(found) > MAX_PER_RULE:
+        log.add(table.file, None, column, rule, f"... and {len(found) - MAX_PER_RULE} more rows breaking the same rule")
+    return len(found)
+
+
+def check_columns(log: IssueLog, table: LoadedTable, required, optional, extra_allowed=()) -> bool:
+    ok = True
+    for c in required:
+        if c not in table.columns:
+            log.add(table.file, 1, c, "required_column", f"required column {c!r} is missing (columns found: {', '.join(table.columns)})")
+            ok = False
+    allowed = set(required) | set(optional) | set(extra_allowed)
+    for c in table.columns:
+        if c not in allowed:
+            log.add(table.file, 1, c, "unknown_column", f"unknown column {c!r}: not in the contract" + (" nor in the question catalogue" if extra_allowed else ""))
+            ok = False
+    return ok
+
+
+def kommun_files(folder: Path, log: IssueLog, root: Path, extensions=(".csv", ".xlsx")) -> list[tuple[str, Path]]:
+    """The `<kommunkod>.<ext>` files of a year folder; anything else is reported."""
+    out = []
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        if path.name.lower() == "fragor.csv":
+            continue
+        m = KOMMUN_FILE_RE.match(path.name)
+        if not m or path.suffix.lower() not in extensions:
+            log.add(rel(path, root), None, None, "file_name", "unexpected file: expected <kommunkod>.csv or .xlsx (4 digits)")
+            continue
+        if m.group(1) not in config.kommun_codes():
+            log.add(rel(path, root), None, None, "kommunkod", f"{m.group(1)} is not a Swedish municipality code")
+            continue
+        out.append((m.group(1), path))
+    codes = [c for c, _ in out]
+    for c in {c for c in codes if codes.count(c) > 1}:
+        log.add(rel(folder, root), None, None, "duplicate_file", f"municipality {c} has more than one file (csv and xlsx?)")
+        out = [(k, p) for k, p in out if k != c]
+    return out
+
+
+# ---------------------------------------------------------------- organisation
+
+def load_organisation(con, root: Path, year: int, log: IssueLog) -> int:
+    con.execute("delete from raw.organisation where year = ?", [year]).fetchall()
+    n = 0
+    for kod, path in kommun_files(root / "organisation" / str(year), log, root, extensions=(".csv", ".xlsx")):
+        file = rel(path, root)
+        try:
+            t = load_table(con, path, file)
+        except FileRuleError as e:
+            log.from_error(e)
+            continue
+        if not check_columns(log, t, ("enhet", "namn", "typ"), ("overordnad",)):
+            continue
+        if "overordnad" not in t.columns:
+            con.execute(f"alter table {t.name} add column overordnad varchar").fetchall()
+        bad = 0
+        bad += check_rows(con, log, t, "enhet", "required_value", "enhet is null", "the unit code is blank")
+        bad += check_rows(con, log, t, "enhet", "unique_id", f"enhet in (select enhet from {t.name} group by enhet having count(*) > 1)", "unit code {value} appears more than once")
+        bad += check_rows(con, log, t, "namn", "required_value", "namn is null", "the unit has no name")
+        bad += check_rows(con, log, t, "typ", "allowed_value", f"typ is null or typ not in {sql_list(ORG_TYPES)}", "typ {value!r} is not one of " + ", ".join(ORG_TYPES))
+        bad += check_rows(con, log, t, "overordnad", "unknown_parent", f"overordnad is not null and overordnad not in (select enhet from {t.name} where enhet is not null)", "parent unit {value} does not exist in this file")
+        bad += check_rows(con, log, t, "overordnad", "self_parent", "overordnad = enhet", "unit {value} is its own parent")
+        roots = rows(con, f"select _row, enhet from {t.name} where overordnad is null order by _row")
+        if len(roots) != 1:
+            log.add(file, roots[1][0] if len(roots) > 1 else None, "overordnad", "one_root",
+                    f"the tree must have exactly one root (a unit with blank overordnad); found {len(roots)}: " + ", ".join(str(r[1]) for r in roots[:10]))
+            bad += 1
+        elif not bad:
+            # every unit must be reachable from the root: what is not sits on a cycle
+            unreachable = rows(con, f"""
+                with recursive tree(enhet) as (
+                    select enhet from {t.name} where overordnad is null
+                    union
+                    select c.enhet from {t.name} c join tree p on c.overordnad = p.enhet)
+                select _row, enhet from {t.name} where enhet not in (select enhet from tree) order by _row""")
+            for row, enhet in unreachable[:MAX_PER_RULE]:
+                log.add(file, row, "overordnad", "tree", f"unit {enhet} is not under the root: its parents form a cycle")
+            bad += len(unreachable)
+        if bad:
+            continue
+        con.execute(f"""insert into raw.organisation
+            select ?, ?, enhet, namn, overordnad, typ, ?, _row from {t.name}""", [year, kod, file]).fetchall()
+        n += t.n_rows
+    return n
+
+
+# ---------------------------------------------------------------- catalogue and answers
+
+def load_catalogue(con, root: Path, source: str, year: int, log: IssueLog) -> dict[str, tuple[str, int]] | None:
+    """Land `<source>/<year>/fragor.csv`; return {kolumn: (matt, max valid code + 1 = 'vet ej' code)} or None if refused."""
+    path = root / source / str(year) / "fragor.csv"
+    file = rel(path, root)
+    con.execute("delete from raw.question where source = ? and year = ?", [source, year]).fetchall()
+    if not path.exists():
+        log.add(file, None, None, "missing_file", f"the question catalogue {file} is missing: answer files cannot be read without it")
+        return None
+    try:
+        t = load_table(con, path, file)
+    except FileRuleError as e:
+        log.from_error(e)
+        return None
+    if not check_columns(log, t, ("kolumn", "matt", "text", "skala"), ("grupp",)):
+        return None
+    if "grupp" not in t.columns:
+        con.execute(f"alter table {t.name} add column grupp varchar").fetchall()
+    con.execute(f"update {t.name} set kolumn = lower(kolumn)").fetchall()
+    bad = 0
+    bad += check_rows(con, log, t, "kolumn", "required_value", "kolumn is null", "the answer file column is blank")
+    bad += check_rows(con, log, t, "kolumn", "unique_id", f"kolumn in (select kolumn from {t.name} group by 1 having count(*) > 1)", "column {value} is listed twice")
+    bad += check_rows(con, log, t, "matt", "required_value", "matt is null", "the measure code is blank")
+    bad += check_rows(con, log, t, "matt", "unique_id", f"matt in (select matt from {t.name} group by 1 having count(*) > 1)", "measure code {value} is used twice")
+    bad += check_rows(con, log, t, "matt", "code_format", "not regexp_full_match(matt, '[A-Za-z0-9_]+')", "measure code {value!r} may only hold letters, digits and _")
+    bad += check_rows(con, log, t, "skala", "scale", "skala is null or not (skala = 'verbal4' or (regexp_full_match(skala, '1-[0-9]+') and try_cast(split_part(skala, '-', 2) as integer) between 4 and 10))",
+                      "scale {value!r} is neither 1-K (K from 4 to 10) nor verbal4")
+    bad += check_rows(con, log, t, "grupp", "code_format", "grupp is not null and not regexp_full_match(replace(grupp, ' ', ''), '[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*')", "group codes {value!r} must be comma-separated codes")
+    bad += check_rows(con, log, t, "grupp", "group_code_clash", f"grupp is not null and exists (select 1 from {t.name} o, unnest(string_split(replace({t.name}.grupp, ' ', ''), ',')) g(code) where o.matt = g.code)",
+                      "a group code in {value!r} is also a question's measure code")
+    if not bad:
+        mixed = rows(con, f"""
+            with g as (select trim(code) as code, case when skala = 'verbal4' then 'procent' else 'index' end as unit, _row
+                       from {t.name}, unnest(string_split(grupp, ',')) u(code) where grupp is not null)
+            select code, min(_row) from g group by code having count(distinct unit) > 1""")
+        for code, row in mixed:
+            log.add(file, row, "grupp", "group_unit", f"group {code} mixes questions in index and procent (1-K and verbal4): its mean would mix units")
+            bad += 1
+    if bad:
+        return None
+    con.execute(f"""insert into raw.question
+        select ?, ?, kolumn, matt, text, skala, nullif(replace(grupp, ' ', ''), ''), ?, _row from {t.name}""", [source, year, file]).fetchall()
+    return {k: (m, 5 if s == "verbal4" else int(s.split("-")[1]) + 1) for k, m, s in rows(con, f"select kolumn, matt, skala from {t.name}")}
+
+
+def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
+    """Land every municipality's answer file of `source` for `year` as long rows (one per answer)."""
+    con.execute("delete from raw.answer where source = ? and year = ?", [source, year]).fetchall()
+    folder = root / source / str(year)
+    files = kommun_files(folder, log, root)
+    if not files:
+        if folder.is_dir():
+            log.add(rel(folder, root), None, None, "missing_file", "the folder holds no answer file")
+        return 0
+    catalogue = load_catalogue(con, root, source, year, log)
+    if catalogue is None:
+        return 0
+    required, optional = ANSWER_COLUMNS[source]
+    id_col = ID_COLUMN[source]
+    n = 0
+    for kod, path in files:
+        file = rel(path, root)
+        try:
+            t = load_table(con, path, file)
+        except FileRuleError as e:
+            log.from_error(e)
+            continue
+        if not check_columns(log, t, required, optional, extra_allowed=catalogue):
+            continue
+        questions = [c for c in t.columns if c in catalogue]
+        if not questions:
+            log.add(file, 1, None, "required_column", "the file has none of the catalogue's question columns")
+            continue
+        bad = 0
+        bad += check_rows(con, log, t, id_col, "required_value", f"{id_col} is null", "the respondent id is blank")
+        bad += check_rows(con, log, t, id_col, "unique_id", f"{id_col} in (select {id_col} from {t.name} group by 1 having count(*) > 1)", "respondent id {value} appears more than once")
+        if "kon" in t.columns:
+            bad += check_rows(con, log, t, "kon", "allowed_value", f"kon is not null and kon not in {sql_list(KON)}", "kon {value!r} is not K, M or blank")
+        if "aldersgrupp" in t.columns:
+            bad += check_rows(con, log, t, "aldersgrupp", "allowed_value", f"aldersgrupp is not null and aldersgrupp not in {sql_list(ALDERSGRUPPER)}", "aldersgrupp {value!r} is not one of " + ", ".join(ALDERSGRUPPER) + " or blank")
+        if "enkat" in t.columns:
+            bad += check_rows(con, log, t, "enkat", "allowed_value", f"enkat is null or enkat not in {sql_list(ENKATER)}", "enkat {value!r} is not uppdragsgivare or mottagare")
+        if "vikt" in t.columns:
+            bad += check_rows(con, log, t, "vikt", "weight", f"vikt is not null and coalesce({decimal('vikt')}, 0) <= 0", "weight {value!r} is not a number > 0")
+        if "enhet" in t.columns:
+            bad += check_rows(con, log, t, "enhet", "required_value", "enhet is null", "the unit is blank")
+            bad += check_rows(con, log, t, "enhet", "unknown_unit",
+                              f"enhet is not null and enhet not in (select enhet from raw.organisation where year = {year} and kommunkod = '{kod}')",
+                              f"unit {{value}} is not in the organisation tree of {kod} for {year}")
+        for c in questions:
+            top = catalogue[c][1]
+            bad += check_rows(con, log, t, c, "answer_scale",
+                              f"{q(c)} is not null and (try_cast({q(c)} as integer) is null or try_cast({q(c)} as integer) not between 1 and {top})",
+                              f"answer {{value!r}} is outside the scale (1..{top}, {top} = vet ej)")
+        if bad:
+            continue
+        def col(name, expr=None):
+            return (expr or q(name)) if name in t.columns else "null"
+        base = f"""select {q(id_col)} as respondent_id, {col('enhet')} as enhet, {col('kon')} as kon,
+                   {col('aldersgrupp')} as aldersgrupp, {col('enkat')} as enkat,
+                   {col('respondentgrupp')} as respondentgrupp,
+                   {col('vikt', decimal('vikt'))} as vikt,
+                   {", ".join(f"try_cast({q(c)} as integer) as {q(c)}" for c in questions)}
+                   from {t.name}"""
+        con.execute(f"""insert into raw.answer
+            select ?, ?, ?, respondent_id, enhet, kon, aldersgrupp, enkat, respondentgrupp, vikt, kolumn, answer
+            from (unpivot ({base}) on {", ".join(q(c) for c in questions)} into name kolumn value answer)""",
+                    [source, year, kod]).fetchall()
+        n += t.n_rows
+    return n
