@@ -8,5 +8,11 @@ select
     coalesce(vikt, 1.0) as vikt,
     kolumn,
     answer
-from {{ source('raw', 'answer') }}
+from (
+select * from {{ source('raw', 'medarbetarenkat_answer') }} where source = 'medarbetarenkat'
+union all
+select * from {{ source('raw', 'medborgarundersokning_answer') }} where source = 'medborgarundersokning'
+union all
+select * from {{ source('raw', 'intern_enkat_answer') }} where source = 'intern_enkat'
+) a
 where {{ year_filter() }}

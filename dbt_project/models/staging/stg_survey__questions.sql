@@ -11,4 +11,10 @@ select
     case when skala = 'verbal4' then 4 else cast(split_part(skala, '-', 2) as integer) end as scale_max,
     case when skala = 'verbal4' then 'procent' else 'index' end as unit,
     case when grupp is null then []::varchar[] else string_split(grupp, ',') end as grupp_codes
-from {{ source('raw', 'question') }}
+from (
+select * from {{ source('raw', 'medarbetarenkat_question') }} where source = 'medarbetarenkat'
+union all
+select * from {{ source('raw', 'medborgarundersokning_question') }} where source = 'medborgarundersokning'
+union all
+select * from {{ source('raw', 'intern_enkat_question') }} where source = 'intern_enkat'
+) q

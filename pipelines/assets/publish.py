@@ -1,0 +1,25 @@
+"""The published warehouse: every passed year, atomically (see pipelines/publish.py)."""
+
+import dagster as dg
+
+from ..publish import publish
+from ..resources import FollowupPaths
+from .gate import year_gate
+
+
+@dg.asset(
+    key="published_warehouse",
+    group_name="publish",
+    deps=[year_gate],
+    kinds={"duckdb"},
+    description="<warehouse>/followup.duckdb (schema marts), readable by DuckDB 1.5 and BI tools; replaced atomically.",
+)
+def published_warehouse(context: dg.AssetExecutionContext, paths: FollowupPaths) -> dg.MaterializeResult:
+    result = publish(paths.build_db(), paths.warehouse())
+    context.log.info(f"published {result.path}: years {result.published_years}, kept {result.kept_years}")
+    return dg.MaterializeResult(metadata={
+        "path": str(result.path),
+        "published_years": str(result.published_years),
+        "kept_years": str(result.kept_years),
+        **{f"rows.{t}": n for t, n in sorted(result.table_rows.items())},
+    })

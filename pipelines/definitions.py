@@ -1,0 +1,23 @@
+"""The one `Definitions` of followup: what `dagster dev`, the schedule, the sensors and the
+`followup` CLI all run."""
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from .assets.dbt import dbt_project, followup_dbt_models
+from .assets.gate import year_gate
+from .assets.ingest import ingest_assets
+from .assets.publish import published_warehouse
+from .jobs import load_year_job, publish_job
+from .resources import FollowupPaths
+from .sensors import nightly_load_schedule, publish_after_load, raw_files_sensor
+
+defs = dg.Definitions(
+    assets=[*ingest_assets, followup_dbt_models, year_gate, published_warehouse],
+    jobs=[load_year_job, publish_job],
+    schedules=[nightly_load_schedule],
+    sensors=[raw_files_sensor, publish_after_load],
+    resources={
+        "dbt": DbtCliResource(project_dir=dbt_project),
+        "paths": FollowupPaths(),
+    },
+)

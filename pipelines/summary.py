@@ -1,0 +1,55 @@
+"""What the published warehouse holds, for the end of `followup run`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+
+@dataclass
+class PublishedSummary:
+    path: Path
+    years: list[int] = field(default_factory=list)
+    kept_years: list[int] = field(default_factory=list)
+    kommuner: list[tuple[str, str]] = field(default_factory=list)
+    table_rows: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"published {self.path}",
+               "  years           " + (", ".join(map(str, self.years)) or "none"),
+               "  municipalities  " + (", ".join(f"{k} {n}" for k, n in self.kommuner) or "none") + "  (with survey or goal data)"]
+        if self.kept_years:
+            out.append("  kept (failed now, last passed version): " + ", ".join(map(str, self.kept_years)))
+        for table, n in sorted(self.table_rows.items()):
+            out.append(f"  marts.{table:<22} {n:>10,} rows".replace(",", " "))
+        return out
+
+    def as_dict(self) -> dict:
+        return {"path": str(self.path), "years": self.years, "kept_years": self.kept_years,
+                "kommuner": [k for k, _ in self.kommuner], "table_rows": self.table_rows}
+
+
+def published_summary(path: Path) -> PublishedSummary:
+    s = PublishedSummary(path)
+    if not path.exists():
+        return s
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
+        for t in tables:
+            s.table_rows[t] = con.execute(f"select count(*) from marts.{t}").fetchall()[0][0]
+        if "publish_year" in tables:
+            for year, this_run in con.execute("select year, passed_this_run from marts.publish_year order by year").fetchall():
+                s.years.append(year)
+                if not this_run:
+                    s.kept_years.append(year)
+        if "fct_measure_value" in tables:
+            s.kommuner = con.execute("""
+                select distinct f.kommunkod, k.kommun from marts.fct_measure_value f
+                join marts.dim_kommun k using (kommunkod)
+                where f.measure_id not like 'kolada.%' order by 1""").fetchall()
+    finally:
+        con.close()
+    return s
