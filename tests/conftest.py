@@ -1,0 +1,55 @@
+"""Shared test fixtures: run the real pipeline (Dagster + dbt + DuckDB) on a raw directory."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DUCKDB15_VENV = REPO / ".venv-duckdb15"
+
+
+@pytest.fixture
+def followup(monkeypatch, tmp_path):
+    """Return run(raw_dir, *args) -> exit code, running `followup` in-process on a fresh warehouse."""
+    from pipelines.cli import main
+
+    warehouse = tmp_path / "warehouse"
+
+    def run(raw_dir: Path, *args: str, warehouse_dir: Path = warehouse) -> int:
+        monkeypatch.setenv("FOLLOWUP_RAW_DIR", str(raw_dir))
+        monkeypatch.setenv("FOLLOWUP_WAREHOUSE_DIR", str(warehouse_dir))
+        monkeypatch.setenv("DAGSTER_HOME", str(REPO))
+        monkeypatch.setenv("FOLLOWUP_DAGSTER_STORAGE", str(warehouse_dir / ".dagster"))
+        monkeypatch.setenv("FOLLOWUP_DAGSTER_COMPUTE_LOGS", str(warehouse_dir / ".dagster" / "compute_logs"))
+        return main(list(args) or ["run"])
+
+    run.warehouse = warehouse
+    return run
+
+
+@pytest.fixture
+def raw_copy(tmp_path):
+    """Copy a fixture raw directory into tmp_path so a test may break it."""
+
+    def copy(name: str) -> Path:
+        dest = tmp_path / "raw"
+        shutil.copytree(FIXTURES / name, dest)
+        return dest
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def duckdb15_python() -> Path:
+    """A side environment with DuckDB 1.5.5, the engine inside Metabase's DuckDB driver."""
+    python = DUCKDB15_VENV / "bin" / "python"
+    probe = [str(python), "-c", "import duckdb, sys; sys.exit(duckdb.__version__ != '1.5.5')"]
+    if not python.exists() or subprocess.run(probe).returncode != 0:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(DUCKDB15_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "duckdb==1.5.5"], check=True)
+    return python
