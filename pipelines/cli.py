@@ -82,7 +82,10 @@ def cmd_run(args) -> int:
     _say(f"followup: {len(years)} year(s) from {root}")
     _say(f"          warehouse {config.warehouse_dir()}  (Dagster instance: {os.environ['DAGSTER_HOME']}/dagster.yaml)")
     t_all = time.monotonic()
-    from .definitions import defs
+    try:
+        from .definitions import defs
+    except Exception as e:  # a broken dbt project or code: nothing can run
+        raise CannotRun(f"the pipeline's definitions do not load: {type(e).__name__}: {str(e).strip().splitlines()[-1]}") from e
     from .partitions import year_partitions
 
     instance = dg.DagsterInstance.get()
