@@ -24,12 +24,15 @@
                         * {{ n_eff(sw, sw2) }} / ({{ n_eff(sw, sw2) }} - 1) / {{ n_eff(sw, sw2) }}) end
 {%- endmacro %}
 
-{#- An interval bound mapped to the measure's scale and clipped to 0..100. sign: -1 low, +1 high. -#}
+{#- An interval bound mapped to the measure's scale and clipped to 0..100 (null where n_eff <= 1;
+    guarded before the clip because greatest/least skip nulls). sign: -1 low, +1 high. -#}
 {% macro ci_bound(sign, scale_kind, k, n, sw, swx, swx2, sw2) -%}
+  case when {{ n_eff(sw, sw2) }} <= 1 + 1e-12 then null else
   least(100.0, greatest(0.0,
     case when {{ scale_kind }} = 'verbal4'
          then 100.0 * ({{ swx }} / {{ sw }} + ({{ sign }}) * {{ ci_half_width(scale_kind, n, sw, swx, swx2, sw2) }})
          else ({{ swx }} / {{ sw }} + ({{ sign }}) * {{ ci_half_width(scale_kind, n, sw, swx, swx2, sw2) }} - 1) * 100.0 / ({{ k }} - 1) end))
+  end
 {%- endmacro %}
 
 {#- Suppression pass (contract section 3), over a relation of cells with columns measure_id,
