@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import dagster as dg
 
+from .assets.ingest import TABLES
+
+_SOURCE_OF_TABLE = {t: source for source, tables in TABLES.items() for t in tables}
+
 
 def _fmt(n: int) -> str:
     return f"{n:,}".replace(",", " ")
@@ -27,7 +31,8 @@ def describe_year_run(year: int, result: dg.ExecuteInProcessResult, seconds: flo
         if ev.check_name == "file_rules":
             errors = ev.metadata.get("errors")
             if not ev.passed:
-                ingest_errors[ev.asset_key.path[-1]] = int(errors.value) if errors is not None else 1
+                source = _SOURCE_OF_TABLE.get(ev.asset_key.path[-1], ev.asset_key.path[-1])
+                ingest_errors[source] = int(errors.value) if errors is not None else 1
         else:
             tests += 1
             tests_failed += 0 if ev.passed else 1

@@ -153,3 +153,13 @@ def test_published_file_opens_in_duckdb_1_5(published, duckdb15_python):
     assert out.returncode == 0, out.stderr
     version, n = out.stdout.split()
     assert version == "1.5.5" and int(n) > 0
+
+
+def test_weighted_verbal4_share_by_hand(published):
+    _, wh = published
+    c = cells(wh, "medborgarundersokning.BRA_PLATS")
+    # answers (weight): 1 (1.5), 2 (0.5), 3 (1), 1 (1), 5 = vet inte (2, excluded), 2 (1)
+    # positive (1-2) weight 1.5 + 0.5 + 1 + 1 = 4 of 1.5 + 0.5 + 1 + 1 + 1 = 5 -> 80 %
+    assert c[("-", "total", "Totalt")][:3] == (pytest.approx(80.0), 5, False)
+    # kon K: n 2, M: n 2, Okänt: n 1 -> all below 5, all hidden
+    assert {k[2]: v[2] for k, v in c.items() if k[1] == "kon"} == {"K": True, "M": True, "Okänt": True}

@@ -31,7 +31,13 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader, node, deep=False):
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__keylines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
     return mapping
+
+
+def at(mapping: dict, key: str) -> int | None:
+    """The line of `key` in a parsed mapping (else the mapping's own line)."""
+    return mapping.get("__keylines__", {}).get(key, mapping.get("__line__"))
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -118,36 +124,36 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
         err(1, None, "styrmodell_shape", "a goal model must be a YAML mapping with malkompass, mal, ...")
         return None
     top = doc.get("__line__", 1)
-    allowed = {"malkompass", "jamforelsekommuner", "minsta_antal_svar", "skalor", "mal", "__line__"}
+    allowed = {"malkompass", "jamforelsekommuner", "minsta_antal_svar", "skalor", "mal", "__line__", "__keylines__"}
     for k in doc:
         if k not in allowed:
-            err(top, k, "unknown_key", f"unknown key {k!r}")
+            err(at(doc, k), k, "unknown_key", f"unknown key {k!r}")
     areas = doc.get("malkompass") or []
     if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
-        err(top, "malkompass", "styrmodell_shape", "malkompass must be a list of area names")
+        err(at(doc, "malkompass"), "malkompass", "styrmodell_shape", "malkompass must be a list of area names")
         areas = []
     peers = doc.get("jamforelsekommuner") or []
     if not isinstance(peers, list):
-        err(top, "jamforelsekommuner", "styrmodell_shape", "jamforelsekommuner must be a list of municipality codes")
+        err(at(doc, "jamforelsekommuner"), "jamforelsekommuner", "styrmodell_shape", "jamforelsekommuner must be a list of municipality codes")
         peers = []
     peers = [str(p) for p in peers]
     for p in peers:
         if p not in config.kommun_codes():
-            err(top, "jamforelsekommuner", "kommunkod", f"comparison municipality {p!r} is not a municipality code (quote codes: \"0486\")")
+            err(at(doc, "jamforelsekommuner"), "jamforelsekommuner", "kommunkod", f"comparison municipality {p!r} is not a municipality code (quote codes: \"0486\")")
     limit = doc.get("minsta_antal_svar", 5)
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        err(top, "minsta_antal_svar", "styrmodell_value", f"minsta_antal_svar {limit!r} must be a whole number >= 1")
+        err(at(doc, "minsta_antal_svar"), "minsta_antal_svar", "styrmodell_value", f"minsta_antal_svar {limit!r} must be a whole number >= 1")
         limit = 5
     bands = []
     skalor = doc.get("skalor") or {}
     if not isinstance(skalor, dict):
-        err(top, "skalor", "styrmodell_shape", "skalor must map a name to a list of bands")
+        err(at(doc, "skalor"), "skalor", "styrmodell_shape", "skalor must map a name to a list of bands")
         skalor = {}
     for name, lst in skalor.items():
-        if name == "__line__":
+        if name in ("__line__", "__keylines__"):
             continue
         if not isinstance(lst, list) or not lst:
-            err(top, "skalor", "styrmodell_shape", f"band set {name!r} must be a list of {{fran, etikett}}")
+            err(at(doc, "skalor"), "skalor", "styrmodell_shape", f"band set {name!r} must be a list of {{fran, etikett}}")
             continue
         for i, b in enumerate(lst):
             line = b.get("__line__") if isinstance(b, dict) else top
@@ -155,7 +161,7 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
                 fran = _num(b.get("fran")) if isinstance(b, dict) else None
                 label = b["etikett"]
             except (ValueError, KeyError, TypeError):
-                err(line, "skalor", "styrmodell_value", f"band {i + 1} of {name!r} needs a numeric or null 'fran' and an 'etikett'")
+                err(at(g, "skalor"), "skalor", "styrmodell_value", f"band {i + 1} of {name!r} needs a numeric or null 'fran' and an 'etikett'")
                 continue
             bands.append(dict(year=year, kommunkod=kod, skala=name, ordinal=i, fran=fran, etikett=str(label)))
     org_units = {r[0] for r in con.execute("select enhet from raw.organisation where year = ? and kommunkod = ?", [year, kod]).fetchall()}
@@ -166,118 +172,120 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
 
     goals, indicators, activities = [], [], []
     goal_ids, ind_ids, act_ids = {}, {}, {}
+    parent_line: dict[str, int | None] = {}
     mal = doc.get("mal") or []
     if not isinstance(mal, list):
-        err(top, "mal", "styrmodell_shape", "mal must be a list of goals")
+        err(at(doc, "mal"), "mal", "styrmodell_shape", "mal must be a list of goals")
         mal = []
     for gi, g in enumerate(mal):
         if not isinstance(g, dict):
-            err(top, "mal", "styrmodell_shape", f"goal {gi + 1} is not a mapping")
+            err(at(doc, "mal"), "mal", "styrmodell_shape", f"goal {gi + 1} is not a mapping")
             continue
         line = g["__line__"]
         gid = g.get("id")
         if gid is None or str(gid).strip() == "":
-            err(line, "id", "required_value", "a goal has no id")
+            err(at(g, "id"), "id", "required_value", "a goal has no id")
             continue
         gid = str(gid)
         if gid in goal_ids:
-            err(line, "id", "unique_id", f"goal id {gid} is used twice (also on line {goal_ids[gid]})")
+            err(at(g, "id"), "id", "unique_id", f"goal id {gid} is used twice (also on line {goal_ids[gid]})")
             continue
         goal_ids[gid] = line
+        parent_line[gid] = at(g, "forelder")
         for k in g:
-            if k not in {"id", "namn", "niva", "omrade", "enhet", "forelder", "indikatorer", "aktiviteter", "__line__"}:
-                err(line, k, "unknown_key", f"unknown key {k!r} in goal {gid}")
+            if k not in {"id", "namn", "niva", "omrade", "enhet", "forelder", "indikatorer", "aktiviteter", "__line__", "__keylines__"}:
+                err(at(g, k), k, "unknown_key", f"unknown key {k!r} in goal {gid}")
         if not g.get("namn"):
-            err(line, "namn", "required_value", f"goal {gid} has no namn")
+            err(at(g, "namn"), "namn", "required_value", f"goal {gid} has no namn")
         if g.get("niva") not in LEVELS:
-            err(line, "niva", "allowed_value", f"niva {g.get('niva')!r} of goal {gid} is not one of " + ", ".join(LEVELS))
+            err(at(g, "niva"), "niva", "allowed_value", f"niva {g.get('niva')!r} of goal {gid} is not one of " + ", ".join(LEVELS))
         if g.get("omrade") is not None and g.get("omrade") not in areas:
-            err(line, "omrade", "allowed_value", f"area {g.get('omrade')!r} of goal {gid} is not in malkompass")
+            err(at(g, "omrade"), "omrade", "allowed_value", f"area {g.get('omrade')!r} of goal {gid} is not in malkompass")
         enhet = g.get("enhet")
         enhet = None if enhet is None else str(enhet)
         if enhet is not None and org_units and enhet not in org_units:
-            err(line, "enhet", "unknown_unit", f"unit {enhet} of goal {gid} is not in the organisation tree of {kod} for {year}")
+            err(at(g, "enhet"), "enhet", "unknown_unit", f"unit {enhet} of goal {gid} is not in the organisation tree of {kod} for {year}")
         goals.append(dict(year=year, kommunkod=kod, goal_id=gid, namn=g.get("namn"), niva=g.get("niva"), omrade=g.get("omrade"),
                           enhet=enhet or root, forelder=None if g.get("forelder") is None else str(g.get("forelder")), ordinal=gi, _row=line))
         for ii, ind in enumerate(g.get("indikatorer") or []):
             if not isinstance(ind, dict):
-                err(line, "indikatorer", "styrmodell_shape", f"an indicator of goal {gid} is not a mapping")
+                err(at(g, "indikatorer"), "indikatorer", "styrmodell_shape", f"an indicator of goal {gid} is not a mapping")
                 continue
             iline = ind["__line__"]
             iid = str(ind.get("id") or "")
             if not iid:
-                err(iline, "id", "required_value", f"an indicator of goal {gid} has no id")
+                err(at(ind, "id"), "id", "required_value", f"an indicator of goal {gid} has no id")
                 continue
             if iid in ind_ids:
-                err(iline, "id", "unique_id", f"indicator id {iid} is used twice (also on line {ind_ids[iid]})")
+                err(at(ind, "id"), "id", "unique_id", f"indicator id {iid} is used twice (also on line {ind_ids[iid]})")
                 continue
             ind_ids[iid] = iline
             for k in ind:
-                if k not in {"id", "matt", "enhet", "malvarde", "riktning", "delvis_fran", "skala", "trendtolerans", "__line__"}:
-                    err(iline, k, "unknown_key", f"unknown key {k!r} in indicator {iid}")
+                if k not in {"id", "matt", "enhet", "malvarde", "riktning", "delvis_fran", "skala", "trendtolerans", "__line__", "__keylines__"}:
+                    err(at(ind, k), k, "unknown_key", f"unknown key {k!r} in indicator {iid}")
             matt = ind.get("matt")
             if matt not in measures:
-                err(iline, "matt", "unknown_measure", f"indicator {iid} points at {matt!r}, which is no catalogue code or Kolada KPI of any year")
+                err(at(ind, "matt"), "matt", "unknown_measure", f"indicator {iid} points at {matt!r}, which is no catalogue code or Kolada KPI of any year")
             ienhet = None if ind.get("enhet") is None else str(ind.get("enhet"))
             if ienhet is not None and org_units and ienhet not in org_units:
-                err(iline, "enhet", "unknown_unit", f"unit {ienhet} of indicator {iid} is not in the organisation tree of {kod} for {year}")
+                err(at(ind, "enhet"), "enhet", "unknown_unit", f"unit {ienhet} of indicator {iid} is not in the organisation tree of {kod} for {year}")
             try:
                 target = _num(ind.get("malvarde"))
                 if target is None:
                     raise ValueError
             except (ValueError, TypeError):
-                err(iline, "malvarde", "styrmodell_value", f"indicator {iid} needs a numeric malvarde, not {ind.get('malvarde')!r}")
+                err(at(ind, "malvarde"), "malvarde", "styrmodell_value", f"indicator {iid} needs a numeric malvarde, not {ind.get('malvarde')!r}")
                 target = None
             direction = ind.get("riktning")
             if direction not in DIRECTIONS:
-                err(iline, "riktning", "allowed_value", f"riktning {direction!r} of indicator {iid} is not hogre or lagre")
+                err(at(ind, "riktning"), "riktning", "allowed_value", f"riktning {direction!r} of indicator {iid} is not hogre or lagre")
             try:
                 partly = _num(ind.get("delvis_fran"))
                 tol = _num(ind.get("trendtolerans", 1.0))
                 if tol is None or tol < 0:
                     raise ValueError
             except (ValueError, TypeError):
-                err(iline, "delvis_fran", "styrmodell_value", f"delvis_fran and trendtolerans of indicator {iid} must be numbers (trendtolerans >= 0)")
+                err(at(ind, "delvis_fran"), "delvis_fran", "styrmodell_value", f"delvis_fran and trendtolerans of indicator {iid} must be numbers (trendtolerans >= 0)")
                 partly, tol = None, 1.0
             if partly is not None and target is not None and direction in DIRECTIONS:
                 if (direction == "hogre" and partly > target) or (direction == "lagre" and partly < target):
-                    err(iline, "delvis_fran", "styrmodell_value", f"delvis_fran {partly:g} of indicator {iid} lies beyond its target {target:g} in direction {direction}")
+                    err(at(ind, "delvis_fran"), "delvis_fran", "styrmodell_value", f"delvis_fran {partly:g} of indicator {iid} lies beyond its target {target:g} in direction {direction}")
             skala = ind.get("skala")
             if skala is not None and skala not in skalor:
-                err(iline, "skala", "unknown_band_set", f"band set {skala!r} of indicator {iid} is not defined under skalor")
+                err(at(ind, "skala"), "skala", "unknown_band_set", f"band set {skala!r} of indicator {iid} is not defined under skalor")
             indicators.append(dict(year=year, kommunkod=kod, goal_id=gid, indicator_id=iid, matt=matt, enhet=ienhet, malvarde=target,
                                    riktning=direction, delvis_fran=partly, skala=skala, trendtolerans=tol, ordinal=ii, _row=iline))
         for ai, a in enumerate(g.get("aktiviteter") or []):
             if not isinstance(a, dict):
-                err(line, "aktiviteter", "styrmodell_shape", f"an activity of goal {gid} is not a mapping")
+                err(at(g, "aktiviteter"), "aktiviteter", "styrmodell_shape", f"an activity of goal {gid} is not a mapping")
                 continue
             aline = a["__line__"]
             aid = str(a.get("id") or "")
             if not aid:
-                err(aline, "id", "required_value", f"an activity of goal {gid} has no id")
+                err(at(a, "id"), "id", "required_value", f"an activity of goal {gid} has no id")
                 continue
             if aid in act_ids:
-                err(aline, "id", "unique_id", f"activity id {aid} is used twice (also on line {act_ids[aid]})")
+                err(at(a, "id"), "id", "unique_id", f"activity id {aid} is used twice (also on line {act_ids[aid]})")
                 continue
             act_ids[aid] = aline
             if a.get("status") not in ACTIVITY_STATUS:
-                err(aline, "status", "allowed_value", f"status {a.get('status')!r} of activity {aid} is not one of " + ", ".join(ACTIVITY_STATUS))
+                err(at(a, "status"), "status", "allowed_value", f"status {a.get('status')!r} of activity {aid} is not one of " + ", ".join(ACTIVITY_STATUS))
             if not isinstance(a.get("last", False), bool):
-                err(aline, "last", "styrmodell_value", f"last of activity {aid} must be true or false")
+                err(at(a, "last"), "last", "styrmodell_value", f"last of activity {aid} must be true or false")
             activities.append(dict(year=year, kommunkod=kod, goal_id=gid, activity_id=aid, namn=a.get("namn"),
                                    locked=bool(a.get("last", False)), status=a.get("status"), ordinal=ai, _row=aline))
     # the goal hierarchy must be a tree: parents exist, no cycles
     parent = {g["goal_id"]: g["forelder"] for g in goals}
     for g in goals:
         if g["forelder"] is not None and g["forelder"] not in parent:
-            err(g["_row"], "forelder", "unknown_parent", f"parent goal {g['forelder']} of goal {g['goal_id']} does not exist")
+            err(parent_line[g["goal_id"]], "forelder", "unknown_parent", f"parent goal {g['forelder']} of goal {g['goal_id']} does not exist")
     for g in goals:
         seen, cur = set(), g["goal_id"]
         while cur is not None and cur in parent and cur not in seen:
             seen.add(cur)
             cur = parent[cur]
         if cur is not None and cur in seen:
-            err(g["_row"], "forelder", "tree", f"goal {g['goal_id']} is part of a cycle of parent goals")
+            err(parent_line[g["goal_id"]], "forelder", "tree", f"goal {g['goal_id']} is part of a cycle of parent goals")
     if len(log.errors) > before:
         return None
     setting = [dict(year=year, kommunkod=kod, malkompass=areas, jamforelsekommuner=peers, minsta_antal_svar=limit, _file=file)]

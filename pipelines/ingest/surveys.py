@@ -186,8 +186,9 @@ def load_catalogue(con, root: Path, source: str, year: int, log: IssueLog) -> di
     if not bad:
         mixed = rows(con, f"""
             with g as (select trim(code) as code, case when skala = 'verbal4' then 'procent' else 'index' end as unit, _row
-                       from {t.name}, unnest(string_split(grupp, ',')) u(code) where grupp is not null)
-            select code, min(_row) from g group by code having count(distinct unit) > 1""")
+                       from {t.name}, unnest(string_split(grupp, ',')) u(code) where grupp is not null),
+            first as (select code, arg_min(unit, _row) as unit from g group by code)
+            select g.code, min(g._row) from g join first f using (code) where g.unit <> f.unit group by g.code order by 2, 1""")
         for code, row in mixed:
             log.add(file, row, "grupp", "group_unit", f"group {code} mixes questions in index and procent (1-K and verbal4): its mean would mix units")
             bad += 1
