@@ -14,7 +14,7 @@ cells as (
         m.source, c.year, c.kommunkod, m.source || '.' || m.code as measure_id, min(m.unit) as unit,
         c.enhet, c.group_type, c.group_value, c.split_key,
         min(c.n_answers) as n_answers,
-        avg(c.value) as value,
+        avg(c.value order by c.measure_id) as value,  -- ordered: bit-identical on every run
         null::double as ci_low,
         null::double as ci_high,
         bool_or(c.suppressed) as forced,

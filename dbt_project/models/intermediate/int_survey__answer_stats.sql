@@ -18,6 +18,6 @@ select
     sum(w) as sw,
     sum(w * x) as swx,
     sum(w * x * x) as swx2,
-    sum(w * w) as sw2
+    sum(w * w) as sw2  -- decimal(38, 20): exact, so roll-ups are order-independent
 from valid
 group by all

@@ -59,5 +59,8 @@ select
     {{ question_value('scale_kind', 'scale_max', 'sw', 'swx') }} as value,
     {{ ci_bound(-1, 'scale_kind', 'scale_max', 'n', 'sw', 'swx', 'swx2', 'sw2') }} as ci_low,
     {{ ci_bound(1, 'scale_kind', 'scale_max', 'n', 'sw', 'swx', 'swx2', 'sw2') }} as ci_high
-from cells
+from (
+    select * replace (sw::double as sw, swx::double as swx, swx2::double as swx2, sw2::double as sw2)
+    from cells
+) cells
 where n > 0

@@ -5,7 +5,9 @@ select
     coalesce(aldersgrupp, 'Okänt') as aldersgrupp,
     coalesce(enkat, 'Okänt') as enkat,
     coalesce(respondentgrupp, 'Okänt') as respondentgrupp,
-    coalesce(vikt, 1.0) as vikt,
+    -- exact decimals: sums of weights are then the same whatever order threads add them in,
+    -- so a re-run publishes bit-identical figures
+    coalesce(vikt, 1.0)::decimal(38, 10) as vikt,
     kolumn,
     answer
 from (
