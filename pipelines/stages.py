@@ -28,11 +28,11 @@ def describe_year_run(year: int, result: dg.ExecuteInProcessResult, seconds: flo
     ingest_errors: dict[str, int] = {}
     tests = tests_failed = 0
     for ev in result.get_asset_check_evaluations():
-        if ev.check_name == "file_rules":
-            errors = ev.metadata.get("errors")
+        if ev.check_name in ("file_rules", "great_expectations"):
+            errors = ev.metadata.get("errors") or ev.metadata.get("failed")
             if not ev.passed:
                 source = _SOURCE_OF_TABLE.get(ev.asset_key.path[-1], ev.asset_key.path[-1])
-                ingest_errors[source] = int(errors.value) if errors is not None else 1
+                ingest_errors[source] = ingest_errors.get(source, 0) + (int(errors.value) if errors is not None else 1)
         else:
             tests += 1
             tests_failed += 0 if ev.passed else 1

@@ -5,7 +5,8 @@ finding is an error, which keeps dbt and the publish step away from bad data."""
 import dagster as dg
 
 from .. import config
-from ..ingest import ingest
+from ..checks.raw_quality import validate_source
+from ..ingest import ingest, insert_issues
 from ..partitions import year_partitions
 from ..resources import FollowupPaths
 
@@ -46,8 +47,12 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
             for key in keys
         ],
         partitions_def=year_partitions,
-        check_specs=[dg.AssetCheckSpec("file_rules", asset=check_key, blocking=True,
-                                       description=f"Every {source} file of the year parses and keeps the contract's blocking rules.")],
+        check_specs=[
+            dg.AssetCheckSpec("file_rules", asset=check_key, blocking=True,
+                              description=f"Every {source} file of the year parses and keeps the contract's blocking rules."),
+            dg.AssetCheckSpec("great_expectations", asset=check_key, blocking=True,
+                              description=f"The Great Expectations suites of {source} pass on the year's landed rows (pipelines/checks/raw_quality.py)."),
+        ],
     )
     def _ingest(context: dg.AssetExecutionContext, paths: FollowupPaths):
         year = int(context.partition_key)
@@ -55,6 +60,9 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
             # any new load of a year withdraws its pass until the whole year is checked again
             con.execute("insert or replace into audit.year_gate values (?, false, now(), ?)", [year, context.run_id]).fetchall()
             n, issues = ingest(con, paths.raw(), source, year)
+            # second line: GX suites on what actually landed
+            gx_issues, evaluated = validate_source(con, source, year)
+            insert_issues(con, gx_issues)
         errors = [i for i in issues if i.severity == "error"]
         for i in issues[:50]:
             (context.log.error if i.severity == "error" else context.log.warning)(i.one_line())
@@ -69,6 +77,14 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
                 "errors": len(errors),
                 "first_errors": dg.MetadataValue.md("\n".join(f"- {i.one_line()}" for i in errors[:20]) or "none"),
             },
+        )
+        yield dg.AssetCheckResult(
+            asset_key=check_key,
+            check_name="great_expectations",
+            passed=not gx_issues,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"expectations": evaluated, "failed": len(gx_issues),
+                      "failures": dg.MetadataValue.md("\n".join(f"- {i.one_line()}" for i in gx_issues[:20]) or "none")},
         )
 
     return _ingest

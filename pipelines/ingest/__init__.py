@@ -34,7 +34,12 @@ def ingest(con: duckdb.DuckDBPyConnection, root: Path, source: str, year: int) -
 
 
 def record_issues(con, year: int, source: str, issues: list[Issue]) -> None:
+    """Replace the findings of one (year, source) load."""
     con.execute("delete from audit.issue where year = ? and source = ?", [year, source]).fetchall()
+    insert_issues(con, issues)
+
+
+def insert_issues(con, issues: list[Issue]) -> None:
     if issues:
         con.executemany(
             "insert into audit.issue values (?, ?, ?, ?, ?, ?, ?, ?)",

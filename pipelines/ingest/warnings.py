@@ -66,7 +66,7 @@ def gate_warnings(con, year: int) -> list[Issue]:
 
 
 def record_warnings(con, year: int, warnings: list[Issue]) -> None:
+    from . import insert_issues
+
     con.execute(f"delete from audit.issue where year = ? and rule in {RULES}", [year]).fetchall()
-    if warnings:
-        con.executemany("insert into audit.issue values (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(w.year, w.source, w.file, w.row, w.column, w.rule, w.message, w.severity) for w in warnings])
+    insert_issues(con, warnings)

@@ -1,0 +1,162 @@
+"""Great Expectations suites on each year's landed raw data (contract section 4), one per source.
+
+The ingest already refuses files row by row (naming file, row, column and rule); these suites
+are the second, independent line: they validate what actually landed in the build database,
+through GX's pandas data source (GX over SQLAlchemy/duckdb-engine is broken upstream). Large
+sources are validated as profiles (one row per distinct combination of the checked values, with
+counts), so a national year of 25 million answers costs a few hundred thousand rows, not 25M.
+A failed expectation is a blocking finding of the year: recorded in audit.issue, shown in the
+run report, and the check fails so dbt and the publish never see the year.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..ingest.issues import ERROR, Issue
+from ..ingest.styrmodell import ACTIVITY_STATUS, DIRECTIONS, LEVELS
+from ..ingest.surveys import ALDERSGRUPPER, ENKATER, KON, ORG_TYPES
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    sql: str  # the frame to validate; parameters $year (and $source)
+    expectations: tuple  # (expectation class name, kwargs)
+
+
+def _e(kind: str, **kwargs):
+    return (kind, kwargs)
+
+
+ANSWER_PROFILE = """
+    select a.kommunkod, a.kolumn, a.answer, a.kon, a.aldersgrupp, a.enkat,
+           (a.vikt is null or a.vikt > 0) as weight_positive,
+           (q.kolumn is not null) as in_catalogue,
+           (a.answer between 1 and case when q.skala = 'verbal4' then 5
+                                       else try_cast(split_part(q.skala, '-', 2) as integer) + 1 end) as within_scale,
+           count(*) as n
+    from raw.answer a
+    left join raw.question q on q.source = a.source and q.year = a.year and q.kolumn = a.kolumn
+    where a.source = $source and a.year = $year
+    group by all"""
+
+ANSWER_DUPLICATES = """
+    select kommunkod, respondent_id, kolumn, count(*) as n
+    from raw.answer where source = $source and year = $year
+    group by all having count(*) > 1"""
+
+
+def answer_suites(source: str) -> list[Suite]:
+    background = {
+        "medborgarundersokning": [_e("ExpectColumnValuesToBeInSet", column="kon", value_set=list(KON)),
+                                  _e("ExpectColumnValuesToBeInSet", column="aldersgrupp", value_set=list(ALDERSGRUPPER))],
+        "medarbetarenkat": [_e("ExpectColumnValuesToBeInSet", column="kon", value_set=list(KON))],
+        "intern_enkat": [_e("ExpectColumnValuesToBeInSet", column="enkat", value_set=list(ENKATER)),
+                         _e("ExpectColumnValuesToNotBeNull", column="enkat")],
+    }[source]
+    return [
+        Suite(f"{source}.answers", ANSWER_PROFILE, (
+            _e("ExpectColumnValuesToMatchRegex", column="kommunkod", regex=r"^\d{4}$"),
+            _e("ExpectColumnValuesToBeInSet", column="in_catalogue", value_set=[True]),
+            _e("ExpectColumnValuesToBeInSet", column="within_scale", value_set=[True]),
+            _e("ExpectColumnValuesToBeInSet", column="weight_positive", value_set=[True]),
+            *background,
+        )),
+        Suite(f"{source}.respondent_ids", ANSWER_DUPLICATES, (_e("ExpectTableRowCountToEqual", value=0),)),
+    ]
+
+
+SUITES: dict[str, list[Suite]] = {
+    "organisation": [Suite("organisation.units", "select * from raw.organisation where year = $year", (
+        _e("ExpectColumnValuesToNotBeNull", column="enhet"),
+        _e("ExpectColumnValuesToNotBeNull", column="namn"),
+        _e("ExpectCompoundColumnsToBeUnique", column_list=["kommunkod", "enhet"]),
+        _e("ExpectColumnValuesToBeInSet", column="typ", value_set=list(ORG_TYPES)),
+        _e("ExpectColumnValuesToMatchRegex", column="kommunkod", regex=r"^\d{4}$"),
+    ))],
+    "kolada": [Suite("kolada.values", "select * from raw.kolada_value where year = $year", (
+        _e("ExpectColumnValuesToBeInSet", column="gender", value_set=["T", "K", "M"]),
+        _e("ExpectColumnValuesToMatchRegex", column="kommunkod", regex=r"^\d{4}$"),
+        _e("ExpectColumnValuesToMatchRegex", column="kpi", regex=r"^[A-Z]\d{5}$"),
+        _e("ExpectCompoundColumnsToBeUnique", column_list=["kpi", "kommunkod", "gender"]),
+    ))],
+    "styrmodell": [
+        Suite("styrmodell.goals", "select * from raw.goal where year = $year", (
+            _e("ExpectCompoundColumnsToBeUnique", column_list=["kommunkod", "goal_id"]),
+            _e("ExpectColumnValuesToBeInSet", column="niva", value_set=list(LEVELS)),
+            _e("ExpectColumnValuesToNotBeNull", column="namn"),
+        )),
+        Suite("styrmodell.indicators", "select * from raw.indicator where year = $year", (
+            _e("ExpectCompoundColumnsToBeUnique", column_list=["kommunkod", "indicator_id"]),
+            _e("ExpectColumnValuesToBeInSet", column="riktning", value_set=list(DIRECTIONS)),
+            _e("ExpectColumnValuesToNotBeNull", column="malvarde"),
+            _e("ExpectColumnValuesToBeBetween", column="trendtolerans", min_value=0),
+        )),
+        Suite("styrmodell.activities", "select * from raw.activity where year = $year", (
+            _e("ExpectCompoundColumnsToBeUnique", column_list=["kommunkod", "activity_id"]),
+            _e("ExpectColumnValuesToBeInSet", column="status", value_set=list(ACTIVITY_STATUS)),
+        )),
+    ],
+    **{s: answer_suites(s) for s in ("medarbetarenkat", "medborgarundersokning", "intern_enkat")},
+}
+
+
+@functools.cache
+def _context():
+    """One ephemeral GX context per process (importing GX takes seconds; do it once)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    batch_definition = ctx.data_sources.add_pandas("followup_raw").add_dataframe_asset(name="raw").add_batch_definition_whole_dataframe("year")
+    return gx, ctx, batch_definition
+
+
+_BY_NAME = {suite.name: suite for suites in SUITES.values() for suite in suites}
+
+
+@functools.cache
+def _suite(name: str):
+    suite = _BY_NAME[name]
+    gx, ctx, _ = _context()
+    gx_suite = ctx.suites.add(gx.ExpectationSuite(name=suite.name))
+    for kind, kwargs in suite.expectations:
+        gx_suite.add_expectation(getattr(gx.expectations, kind)(**kwargs))
+    return gx_suite
+
+
+def validate_source(con, source: str, year: int) -> tuple[list[Issue], int]:
+    """Run the source's suites on the year's landed rows; return (findings, expectations evaluated)."""
+    _, _, batch_definition = _context()
+    issues: list[Issue] = []
+    evaluated = 0
+    for suite in SUITES[source]:
+        sql = suite.sql.replace("$source", "?" if "$source" in suite.sql else "")
+        params = [source] if "$source" in suite.sql else []
+        sql = sql.replace("$year", str(int(year)))
+        df: pd.DataFrame = con.execute(sql, params).df()
+        if df.empty:
+            continue
+        df = df.astype(object).where(df.notna(), None)
+        result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(_suite(suite.name), result_format="SUMMARY")
+        for r in result.results:
+            evaluated += 1
+            if r.success:
+                continue
+            cfg = r.expectation_config
+            column = cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list", []) or []) or None
+            examples = r.result.get("partial_unexpected_list") or []
+            count = r.result.get("unexpected_count")
+            detail = f"{count} unexpected" if count is not None else f"observed {r.result.get('observed_value')}"
+            issues.append(Issue(year, source, None, None, column, f"gx:{cfg.type}",
+                                f"suite {suite.name}: {cfg.type} failed on the landed data ({detail}; e.g. {examples[:5]})", ERROR))
+    return issues, evaluated

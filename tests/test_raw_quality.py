@@ -1,0 +1,70 @@
+"""The Great Expectations suites (pipelines/checks/raw_quality.py) catch bad rows that reach the
+landing tables, whatever let them through: one planted defect per source."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines.checks.raw_quality import validate_source
+from pipelines.ingest import ensure_schema
+
+
+@pytest.fixture
+def con():
+    c = duckdb.connect()
+    ensure_schema(c)
+    c.execute("""insert into raw.organisation values
+        (2022, '0483', 'KOMMUN', 'Kommun', null, 'kommun', 'f', 2), (2022, '0483', 'A', 'A', 'KOMMUN', 'enhet', 'f', 3)""").fetchall()
+    c.execute("""insert into raw.question values
+        ('medarbetarenkat', 2022, 'q1', 'Q1', 'Fråga', '1-5', null, 'f', 2),
+        ('medborgarundersokning', 2022, 'b', 'B', 'Fråga', 'verbal4', null, 'f', 2),
+        ('intern_enkat', 2022, 's', 'S', 'Fråga', '1-6', null, 'f', 2)""").fetchall()
+    c.execute("""insert into raw.answer values
+        ('medarbetarenkat', 2022, '0483', '1', 'A', 'K', null, null, null, null, 'q1', 4),
+        ('medborgarundersokning', 2022, '0483', '1', null, 'M', '25-34', null, null, 1.5, 'b', 2),
+        ('intern_enkat', 2022, '0483', '1', 'A', null, null, 'mottagare', 'Socialförvaltningen', null, 's', 7)""").fetchall()
+    c.execute("insert into raw.kolada_value values (2022, 'U00200', '0483', 'T', 80.6, 'k.json', 2)").fetchall()
+    c.execute("insert into raw.goal values (2022, '0483', 'G1', 'Mål', 'vision', null, 'KOMMUN', null, 0, 5)").fetchall()
+    c.execute("insert into raw.indicator values (2022, '0483', 'G1', 'I1', 'kolada.U00200', null, 80, 'hogre', null, null, 1.0, 0, 7)").fetchall()
+    c.execute("insert into raw.activity values (2022, '0483', 'G1', 'A1', 'Akt', true, 'klar', 0, 9)").fetchall()
+    return c
+
+
+def rules(issues):
+    return sorted({(i.rule, i.column) for i in issues})
+
+
+def test_clean_landing_passes_every_suite(con):
+    con.execute("update raw.answer set answer = 7 where source = 'intern_enkat'").fetchall()  # 1-6 scale: 7 = vet ej, valid
+    for source in ("organisation", "kolada", "styrmodell", "medarbetarenkat", "medborgarundersokning", "intern_enkat"):
+        issues, evaluated = validate_source(con, source, 2022)
+        assert evaluated > 0 and issues == [], (source, [i.message for i in issues])
+
+
+def test_answer_outside_scale_is_caught(con):
+    con.execute("update raw.answer set answer = 9 where source = 'intern_enkat'").fetchall()   # 1-6: 7 = vet ej, 9 is out
+    issues, _ = validate_source(con, "intern_enkat", 2022)
+    assert rules(issues) == [("gx:expect_column_values_to_be_in_set", "within_scale")]
+
+
+def test_duplicate_respondent_and_bad_background_are_caught(con):
+    con.execute("""insert into raw.answer values
+        ('medarbetarenkat', 2022, '0483', '1', 'A', 'X', null, null, null, null, 'q1', 3)""").fetchall()
+    issues, _ = validate_source(con, "medarbetarenkat", 2022)
+    assert rules(issues) == [("gx:expect_column_values_to_be_in_set", "kon"), ("gx:expect_table_row_count_to_equal", None)]
+
+
+def test_weight_and_age_group(con):
+    con.execute("update raw.answer set vikt = -1, aldersgrupp = '85-99' where source = 'medborgarundersokning'").fetchall()
+    issues, _ = validate_source(con, "medborgarundersokning", 2022)
+    assert rules(issues) == [("gx:expect_column_values_to_be_in_set", "aldersgrupp"), ("gx:expect_column_values_to_be_in_set", "weight_positive")]
+
+
+def test_organisation_kolada_and_goal_model(con):
+    con.execute("insert into raw.organisation values (2022, '0483', 'A', 'A igen', 'KOMMUN', 'avdelning', 'f', 4)").fetchall()
+    con.execute("insert into raw.kolada_value values (2022, 'U00200', '0483', 'X', 1, 'k.json', 3)").fetchall()
+    con.execute("update raw.indicator set riktning = 'upp'").fetchall()
+    assert rules(validate_source(con, "organisation", 2022)[0]) == [
+        ("gx:expect_column_values_to_be_in_set", "typ"), ("gx:expect_compound_columns_to_be_unique", "kommunkod,enhet")]
+    assert rules(validate_source(con, "kolada", 2022)[0]) == [("gx:expect_column_values_to_be_in_set", "gender")]
+    assert rules(validate_source(con, "styrmodell", 2022)[0]) == [("gx:expect_column_values_to_be_in_set", "riktning")]
