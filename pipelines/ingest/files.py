@@ -29,12 +29,26 @@ _counter = itertools.count()
 
 @dataclass(frozen=True)
 class LoadedTable:
-    name: str  # DuckDB temp table holding the file's rows
+    """A DuckDB temp table of one or more files with the same header: columns `_file` (the file
+    as reported in issues), `_row` (its line in that file, 1 = header) and the file's columns."""
+
+    name: str
     columns: list[str]  # normalised column names, in file order
-    file: str  # the file's name as reported in issues
-    encoding: str
-    delimiter: str | None
+    files: tuple[str, ...]
     n_rows: int
+
+    @property
+    def file(self) -> str:
+        return self.files[0]
+
+
+@dataclass
+class _Sniffed:
+    rel: str
+    path: str  # what DuckDB reads: the file itself, or a UTF-8 copy
+    delimiter: str
+    columns: list[str]
+    temporary: bool
 
 
 def normalise_name(name: str) -> str:
@@ -67,47 +81,88 @@ def _header(text: str, delimiter: str) -> list[str]:
 
 def load_table(con: duckdb.DuckDBPyConnection, path: Path, file: str) -> LoadedTable:
     """Read one CSV or xlsx file into a temp table; raise FileRuleError if it cannot be read."""
-    name = f"_file_{next(_counter)}"
-    if path.suffix.lower() == ".xlsx":
-        return _load_xlsx(con, path, file, name)
+    tables, errors = load_tables(con, [(path, file)])
+    if errors:
+        raise errors[0]
+    return tables[0]
+
+
+def load_tables(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str]]) -> tuple[list[LoadedTable], list[FileRuleError]]:
+    """Read many files. CSV files that share delimiter and header are read by one DuckDB scan
+    (a national year has hundreds of answer files of one shape); a file that cannot be read is
+    returned as a FileRuleError and the others are still read."""
+    tables: list[LoadedTable] = []
+    errors: list[FileRuleError] = []
+    groups: dict[tuple, list[_Sniffed]] = {}
+    try:
+        for path, rel in items:
+            try:
+                if path.suffix.lower() == ".xlsx":
+                    tables.append(_load_xlsx(con, path, rel, f"_file_{next(_counter)}"))
+                else:
+                    sniffed = _sniff(path, rel)
+                    groups.setdefault((sniffed.delimiter, tuple(sniffed.columns)), []).append(sniffed)
+            except FileRuleError as e:
+                errors.append(e)
+        for (delimiter, columns), members in groups.items():
+            try:
+                tables.append(_read_csv_group(con, list(columns), delimiter, members))
+            except duckdb.Error:
+                # one broken file spoils its group's scan: read them one by one to name it
+                for m in members:
+                    try:
+                        tables.append(_read_csv_group(con, list(columns), delimiter, [m]))
+                    except duckdb.Error as e:
+                        msg = str(e).split("\n")[0]
+                        line = re.search(r"[Ll]ine:? (\d+)", str(e))
+                        errors.append(FileRuleError(m.rel, "parse", f"cannot parse the CSV file: {msg}",
+                                                    row=int(line.group(1)) if line else None))
+    finally:
+        for members in groups.values():
+            for m in members:
+                if m.temporary:
+                    Path(m.path).unlink(missing_ok=True)
+    return tables, errors
+
+
+def _sniff(path: Path, rel: str) -> _Sniffed:
     data = path.read_bytes()
     if not data.strip():
-        raise FileRuleError(file, "empty_file", "the file is empty (no header row)", row=1)
-    text, encoding = _decode(data, file)
+        raise FileRuleError(rel, "empty_file", "the file is empty (no header row)", row=1)
+    text, encoding = _decode(data, rel)
     if "\x00" in text:
-        raise FileRuleError(file, "encoding", "the file contains NUL bytes: not a text CSV file (an xlsx or UTF-16 file renamed?)")
-    first_line = text.split("\n", 1)[0]
-    delimiter = _sniff_delimiter(first_line)
-    header = _header(text, delimiter)
-    columns = _check_header(header, file)
-    tmp = None
-    source_path = str(path)
-    if encoding != "utf-8":
-        tmp = tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".csv", delete=False, newline="")
-        tmp.write(text)
-        tmp.close()
-        source_path = tmp.name
+        raise FileRuleError(rel, "encoding", "the file contains NUL bytes: not a text CSV file (an xlsx or UTF-16 file renamed?)")
+    delimiter = _sniff_delimiter(text.split("\n", 1)[0])
+    columns = _check_header(_header(text, delimiter), rel)
+    if encoding == "utf-8":
+        return _Sniffed(rel, str(path), delimiter, columns, False)
+    tmp = tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".csv", delete=False, newline="")
+    tmp.write(text)
+    tmp.close()
+    return _Sniffed(rel, tmp.name, delimiter, columns, True)
+
+
+def _read_csv_group(con, columns: list[str], delimiter: str, members: list[_Sniffed]) -> LoadedTable:
+    name = f"_file_{next(_counter)}"
     positional = {f"c{i}": "VARCHAR" for i in range(len(columns))}
     select_list = ", ".join(f"nullif(trim(c{i}), '') as {_quote(c)}" for i, c in enumerate(columns))
-    try:
-        con.execute(
-            f"""create or replace temp table {name} as
-            select (row_number() over () + 1)::bigint as _row,
-                   {select_list}
-            from read_csv(?, delim=?, header=true, quote='"', escape='"', columns=?,
-                          auto_detect=false, strict_mode=true, null_padding=false,
-                          parallel=false)""",
-            [source_path, delimiter, positional],
-        ).fetchall()
-    except duckdb.Error as e:
-        msg = str(e).split("\n")[0]
-        m = re.search(r"[Ll]ine:? (\d+)", str(e))
-        raise FileRuleError(file, "parse", f"cannot parse the CSV file: {msg}", row=int(m.group(1)) if m else None) from None
-    finally:
-        if tmp is not None:
-            Path(tmp.name).unlink(missing_ok=True)
+    paths = {m.path: m.rel for m in members}
+    con.execute("create or replace temp table _file_map (path varchar, rel varchar)").fetchall()
+    con.executemany("insert into _file_map values (?, ?)", list(paths.items()))
+    # row_number() over () follows the scan order (single-threaded per file, files in list
+    # order); a file's first data row is its line 2.
+    con.execute(
+        f"""create or replace temp table {name} as
+        with scanned as (
+            select filename as _path, row_number() over () as _n, *
+            from read_csv(?, delim=?, header=true, quote='"', escape='"', columns=?, filename=true,
+                          auto_detect=false, strict_mode=true, null_padding=false, parallel=false))
+        select m.rel as _file, (_n - min(_n) over (partition by _path) + 2)::bigint as _row, {select_list}
+        from scanned join _file_map m on m.path = scanned._path""",
+        [list(paths), delimiter, positional],
+    ).fetchall()
     n = con.execute(f"select count(*) from {name}").fetchall()[0][0]
-    return LoadedTable(name, columns, file, encoding, delimiter, n)
+    return LoadedTable(name, columns, tuple(m.rel for m in members), n)
 
 
 def _quote(identifier: str) -> str:
@@ -142,10 +197,11 @@ def _load_xlsx(con, path: Path, file: str, name: str) -> LoadedTable:
     df = df.apply(lambda s: s.str.strip()).replace({"": None})
     df = df.astype(object).where(df.notna(), None)
     df.insert(0, "_row", range(2, len(df) + 2))
+    df.insert(0, "_file", file)
     con.register(f"{name}_df", df)
     con.execute(f"create or replace temp table {name} as select * from {name}_df").fetchall()
     con.unregister(f"{name}_df")
-    return LoadedTable(name, columns, file, "xlsx", None, len(df))
+    return LoadedTable(name, columns, (file,), len(df))
 
 
 def decimal(expr: str) -> str:

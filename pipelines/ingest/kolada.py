@@ -143,7 +143,8 @@ def load_kpi_titles(con, root: Path, log: IssueLog) -> int:
     except (ValueError, KeyError, TypeError) as e:
         log.add(rel(path, root), getattr(e, "lineno", None), None, "parse", f"kpi.json is not a Kolada /v2/kpi response: {e}")
         return 0
-    con.executemany("insert into raw.kpi values (?, ?, ?)", records)
+    if records:
+        con.executemany("insert into raw.kpi values (?, ?, ?)", records)
     return len(records)
 
 

@@ -7,13 +7,14 @@ the rows in the build database's `raw` schema. Files that break a rule are still
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import duckdb
 
 from .. import config
-from .files import LoadedTable, decimal, load_table
+from .files import LoadedTable, decimal, load_table, load_tables
 from .issues import FileRuleError, IssueLog
 
 MAX_PER_RULE = 20
@@ -56,13 +57,16 @@ def rows(con, sql: str, params=None) -> list[tuple]:
 
 
 def check_rows(con, log: IssueLog, table: LoadedTable, column: str | None, rule: str, condition: str, message: str) -> int:
-    """Record an issue for each row of `table` where `condition` holds. `message` may use {value}."""
+    """Record an issue for each row of `table` where `condition` holds (up to MAX_PER_RULE per
+    file, then a count). `message` may use {value} and {kommunkod}. Returns the number of rows."""
     value = q(column) if column else "null"
-    found = rows(con, f"select _row, {value}::varchar from {table.name} where {condition} order by _row")
-    for row, val in found[:MAX_PER_RULE]:
-        log.add(table.file, row, column, rule, message.format(value=val))
-    if len(found) > MAX_PER_RULE:
-        log.add(table.file, None, column, rule, f"... and {len(found) - MAX_PER_RULE} more rows breaking the same rule")
+    found = rows(con, f"""select _file, _row, {value}::varchar, count(*) over (partition by _file) as n_file,
+                                 row_number() over (partition by _file order by _row) as k
+                          from {table.name} where {condition} qualify k <= {MAX_PER_RULE} order by _file, _row""")
+    for file, row, val, n_file, k in found:
+        log.add(file, row, column, rule, message.format(value=val))
+        if k == MAX_PER_RULE and n_file > MAX_PER_RULE:
+            log.add(file, None, column, rule, f"... and {n_file - MAX_PER_RULE} more rows breaking the same rule")
     return len(found)
 
 
@@ -200,7 +204,10 @@ def load_catalogue(con, root: Path, source: str, year: int, log: IssueLog) -> di
 
 
 def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
-    """Land every municipality's answer file of `source` for `year` as long rows (one per answer)."""
+    """Land every municipality's answer file of `source` for `year` as long rows (one per answer).
+
+    Files of one shape are read, checked and landed together: each rule is one query over all
+    of them, naming file and row, so a national year costs a handful of scans, not one per file."""
     con.execute("delete from raw.answer where source = ? and year = ?", [source, year]).fetchall()
     folder = root / source / str(year)
     files = kommun_files(folder, log, root)
@@ -213,23 +220,24 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
         return 0
     required, optional = ANSWER_COLUMNS[source]
     id_col = ID_COLUMN[source]
+    kommun_of = {rel(path, root): kod for kod, path in files}
+    con.execute("create or replace temp table _kommun_of (_file varchar, kommunkod varchar)").fetchall()
+    con.executemany("insert into _kommun_of values (?, ?)", list(kommun_of.items()))
+    tables, errors = load_tables(con, [(path, rel(path, root)) for _, path in files])
+    for e in errors:
+        log.from_error(e)
     n = 0
-    for kod, path in files:
-        file = rel(path, root)
-        try:
-            t = load_table(con, path, file)
-        except FileRuleError as e:
-            log.from_error(e)
-            continue
-        if not check_columns(log, t, required, optional, extra_allowed=catalogue):
+    for t in tables:
+        if not all([check_columns(log, dataclasses.replace(t, files=(f,)), required, optional, extra_allowed=catalogue) for f in t.files]):
             continue
         questions = [c for c in t.columns if c in catalogue]
         if not questions:
-            log.add(file, 1, None, "required_column", "the file has none of the catalogue's question columns")
+            for f in t.files:
+                log.add(f, 1, None, "required_column", "the file has none of the catalogue's question columns")
             continue
         bad = 0
         bad += check_rows(con, log, t, id_col, "required_value", f"{id_col} is null", "the respondent id is blank")
-        bad += check_rows(con, log, t, id_col, "unique_id", f"{id_col} in (select {id_col} from {t.name} group by 1 having count(*) > 1)", "respondent id {value} appears more than once")
+        bad += check_rows(con, log, t, id_col, "unique_id", f"(_file, {id_col}) in (select (_file, {id_col}) from {t.name} group by all having count(*) > 1)", "respondent id {value} appears more than once")
         if "kon" in t.columns:
             bad += check_rows(con, log, t, "kon", "allowed_value", f"kon is not null and kon not in {sql_list(KON)}", "kon {value!r} is not K, M or blank")
         if "aldersgrupp" in t.columns:
@@ -241,26 +249,33 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
         if "enhet" in t.columns:
             bad += check_rows(con, log, t, "enhet", "required_value", "enhet is null", "the unit is blank")
             bad += check_rows(con, log, t, "enhet", "unknown_unit",
-                              f"enhet is not null and enhet not in (select enhet from raw.organisation where year = {year} and kommunkod = '{kod}')",
-                              f"unit {{value}} is not in the organisation tree of {kod} for {year}")
+                              f"""enhet is not null and not exists (
+                                    select 1 from raw.organisation o join _kommun_of k on k.kommunkod = o.kommunkod
+                                    where o.year = {year} and k._file = {t.name}._file and o.enhet = {t.name}.enhet)""",
+                              f"unit {{value}} is not in that municipality's organisation tree for {year}")
         for c in questions:
             top = catalogue[c][1]
             bad += check_rows(con, log, t, c, "answer_scale",
                               f"{q(c)} is not null and (try_cast({q(c)} as integer) is null or try_cast({q(c)} as integer) not between 1 and {top})",
                               f"answer {{value!r}} is outside the scale (1..{top}, {top} = vet ej)")
-        if bad:
-            continue
+        # a file with any finding is not landed; the others of its group are
+        clean = f"_file not in (select file from _bad_files)"
+        con.execute("create or replace temp table _bad_files (file varchar)").fetchall()
+        bad_files = [(f,) for f in {i.file for i in log.errors} if f in t.files]
+        if bad_files:
+            con.executemany("insert into _bad_files values (?)", bad_files)
+
         def col(name, expr=None):
             return (expr or q(name)) if name in t.columns else "null"
-        base = f"""select {q(id_col)} as respondent_id, {col('enhet')} as enhet, {col('kon')} as kon,
+        base = f"""select k.kommunkod, {q(id_col)} as respondent_id, {col('enhet')} as enhet, {col('kon')} as kon,
                    {col('aldersgrupp')} as aldersgrupp, {col('enkat')} as enkat,
                    {col('respondentgrupp')} as respondentgrupp,
                    {col('vikt', decimal('vikt'))} as vikt,
                    {", ".join(f"try_cast({q(c)} as integer) as {q(c)}" for c in questions)}
-                   from {t.name}"""
+                   from {t.name} join _kommun_of k using (_file) where {clean}"""
         con.execute(f"""insert into raw.answer
-            select ?, ?, ?, respondent_id, enhet, kon, aldersgrupp, enkat, respondentgrupp, vikt, kolumn, answer
+            select ?, ?, kommunkod, respondent_id, enhet, kon, aldersgrupp, enkat, respondentgrupp, vikt, kolumn, answer
             from (unpivot ({base}) on {", ".join(q(c) for c in questions)} into name kolumn value answer)""",
-                    [source, year, kod]).fetchall()
-        n += t.n_rows
+                    [source, year]).fetchall()
+        n += con.execute(f"select count(*) from {t.name} where {clean}").fetchall()[0][0]
     return n
