@@ -1,6 +1,10 @@
 """`followup`: the command line (contract section 1).
 
-    followup run [--year YYYY] [-v]   load, check and publish every year (or one)
+    followup run [--year YYYY] [-v] [--no-reports]
+                                      load, check and publish every year (or one), then make the
+                                      printable reports of what was published
+    followup report --kommun K --year Y | --all [--year Y]
+                                      the printable follow-up report (HTML and PDF)
     followup rollback                 put the previous published file back
     followup years                    list the years the raw directory holds
 
@@ -122,11 +126,37 @@ def cmd_run(args) -> int:
     for line in summary.lines():
         _say(line)
     _say(f"report    {paths[0]}  and  {paths[1]}")
+    passed_now = [y for y in years if y not in report.failed_years()]
+    if not args.no_reports and passed_now:
+        _make_reports(passed_now)
     failed = report.failed_years()
     _say(f"done in {time.monotonic() - t_all:.1f} s: " + (
         f"{len(failed)} year(s) failed their checks and kept their last published version: {', '.join(map(str, failed))}" if failed
         else "every year passed"))
     return EXIT_FAILED_YEARS if failed else EXIT_OK
+
+
+def _make_reports(years: list[int]) -> None:
+    """The printable reports of the municipalities and years this run published (issue 8).
+    A report that cannot be made is said, but does not fail the run: the data is published."""
+    from .report_doc import render_all
+
+    t0 = time.monotonic()
+    made = []
+    for year in years:
+        try:
+            made += render_all(config.published_path(), year, config.reports_dir())
+        except Exception as e:  # noqa: BLE001 - the publish stands; say what went wrong
+            _say(f"reports   FAILED for {year}: {type(e).__name__}: {e}")
+    if made:
+        _say(f"reports   {len(made)} printable report(s) in {config.reports_dir()}/<kommunkod>/<year>.html|pdf"
+             f"  ({time.monotonic() - t0:.1f} s)")
+
+
+def cmd_report(argv: list[str]) -> int:
+    from .report_doc import main as report_main
+
+    return report_main(argv)
 
 
 def cmd_rollback(args) -> int:
@@ -158,11 +188,16 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="load every year (or one) through the Dagster asset graph, check it and publish")
     run.add_argument("--year", type=int, help="load only this year")
     run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's and dbt's own logs")
+    run.add_argument("--no-reports", action="store_true", help="do not make the printable reports after publishing")
     run.set_defaults(func=cmd_run)
+    sub.add_parser("report", help="make the printable follow-up report (see `followup report -h`)", add_help=False)
     rb = sub.add_parser("rollback", help="put the previous published warehouse back")
     rb.set_defaults(func=cmd_rollback)
     yr = sub.add_parser("years", help="list the years found in the raw directory")
     yr.set_defaults(func=cmd_years)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["report"]:
+        return cmd_report(argv[1:])
     try:
         args = parser.parse_args(argv)
         return args.func(args)

@@ -71,6 +71,9 @@ def test_run_exits_zero_and_reports(published):
     report = json.loads((wh / "reports" / "latest.json").read_text())
     assert [(y["year"], y["passed"]) for y in report["years"]] == [(2022, True)]
     assert (wh / "reports" / "latest.md").exists()
+    # the printable report of what was just published (issue 8)
+    assert (wh / "reports" / "0483" / "2022.html").stat().st_size > 0
+    assert (wh / "reports" / "0483" / "2022.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_hme_total_by_unit_by_hand(published):

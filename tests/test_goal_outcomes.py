@@ -33,7 +33,7 @@ def wh(tmp_path_factory):
                  "FOLLOWUP_DAGSTER_STORAGE": str(wh / ".dagster"), "FOLLOWUP_DAGSTER_COMPUTE_LOGS": str(wh / ".dagster" / "logs")}.items():
         mp.setenv(k, v)
     try:
-        assert main(["run"]) == 0
+        assert main(["run", "--no-reports"]) == 0
     finally:
         mp.undo()
     return wh

@@ -28,7 +28,7 @@ def env_for(raw: Path, wh: Path) -> dict:
 
 
 def run_cli(raw: Path, wh: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", "run", *args], env=env_for(raw, wh),
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--no-reports", *args], env=env_for(raw, wh),
                           capture_output=True, text=True, cwd=REPO, timeout=600)
 
 
@@ -79,7 +79,7 @@ def changed_copy(published, tmp_path):
 
 
 def start(raw, wh):
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], env=env_for(raw, wh), cwd=REPO,
+    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--no-reports"], env=env_for(raw, wh), cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
