@@ -23,7 +23,6 @@ import os
 import sys
 import time
 import warnings
-from pathlib import Path
 
 from . import config
 

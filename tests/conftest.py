@@ -13,6 +13,28 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DUCKDB15_VENV = REPO / ".venv-duckdb15"
 
 
+def pipeline_env(raw_dir: Path, warehouse_dir: Path) -> dict[str, str]:
+    """The environment of one pipeline run: raw files, warehouse and its own Dagster storage."""
+    return {"FOLLOWUP_RAW_DIR": str(raw_dir), "FOLLOWUP_WAREHOUSE_DIR": str(warehouse_dir), "DAGSTER_HOME": str(REPO),
+            "FOLLOWUP_DAGSTER_STORAGE": str(warehouse_dir / ".dagster"),
+            "FOLLOWUP_DAGSTER_COMPUTE_LOGS": str(warehouse_dir / ".dagster" / "compute_logs")}
+
+
+def run_once(raw_dir: Path, warehouse_dir: Path, *argv: str) -> int:
+    """Run `followup` in-process with its environment set only for the call (module fixtures)."""
+    from _pytest.monkeypatch import MonkeyPatch
+
+    from pipelines.cli import main
+
+    mp = MonkeyPatch()
+    for k, v in pipeline_env(raw_dir, warehouse_dir).items():
+        mp.setenv(k, v)
+    try:
+        return main(list(argv) or ["run"])
+    finally:
+        mp.undo()
+
+
 @pytest.fixture
 def followup(monkeypatch, tmp_path):
     """Return run(raw_dir, *args) -> exit code, running `followup` in-process on a fresh warehouse."""
@@ -21,11 +43,8 @@ def followup(monkeypatch, tmp_path):
     warehouse = tmp_path / "warehouse"
 
     def run(raw_dir: Path, *args: str, warehouse_dir: Path = warehouse) -> int:
-        monkeypatch.setenv("FOLLOWUP_RAW_DIR", str(raw_dir))
-        monkeypatch.setenv("FOLLOWUP_WAREHOUSE_DIR", str(warehouse_dir))
-        monkeypatch.setenv("DAGSTER_HOME", str(REPO))
-        monkeypatch.setenv("FOLLOWUP_DAGSTER_STORAGE", str(warehouse_dir / ".dagster"))
-        monkeypatch.setenv("FOLLOWUP_DAGSTER_COMPUTE_LOGS", str(warehouse_dir / ".dagster" / "compute_logs"))
+        for k, v in pipeline_env(raw_dir, warehouse_dir).items():
+            monkeypatch.setenv(k, v)
         return main(list(args) or ["run"])
 
     run.warehouse = warehouse

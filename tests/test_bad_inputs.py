@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -125,6 +124,8 @@ CORPUS = [
      ("styrmodell", GOALS, 10, "matt", "unknown_measure")),
     ("goal_unknown_parent", replace_line(GOALS, "    niva: vision", "    niva: vision\n    forelder: KF9"),
      ("styrmodell", GOALS, 8, "forelder", "unknown_parent")),
+    ("band_not_a_number", replace_line(GOALS, "minsta_antal_svar: 5", "minsta_antal_svar: 5\nskalor:\n  hme: [{fran: åttio, etikett: bra}]"),
+     ("styrmodell", GOALS, 5, "skalor", "styrmodell_value")),
     ("goal_bad_direction", replace_line(GOALS, "riktning: hogre", "riktning: upp"),
      ("styrmodell", GOALS, 10, "riktning", "allowed_value")),
 ]
@@ -144,21 +145,10 @@ def _published_year_digest(path: Path, year: int) -> str:
 
 @pytest.fixture(scope="module")
 def good_warehouse(tmp_path_factory):
-    from _pytest.monkeypatch import MonkeyPatch
-
-    from pipelines.cli import main
-
-    from .conftest import REPO
+    from .conftest import run_once
 
     wh = tmp_path_factory.mktemp("good") / "warehouse"
-    mp = MonkeyPatch()
-    for k, v in {"FOLLOWUP_RAW_DIR": str(FIXTURES / "e2e_raw"), "FOLLOWUP_WAREHOUSE_DIR": str(wh), "DAGSTER_HOME": str(REPO),
-                 "FOLLOWUP_DAGSTER_STORAGE": str(wh / ".dagster"), "FOLLOWUP_DAGSTER_COMPUTE_LOGS": str(wh / ".dagster" / "logs")}.items():
-        mp.setenv(k, v)
-    try:
-        assert main(["run", "--year", "2022", "--no-reports"]) == 0
-    finally:
-        mp.undo()
+    assert run_once(FIXTURES / "e2e_raw", wh, "run", "--year", "2022", "--no-reports") == 0
     return wh, _published_year_digest(wh / "followup.duckdb", 2022)
 
 

@@ -34,24 +34,10 @@ def HME(i):
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    from _pytest.monkeypatch import MonkeyPatch
-
-    from pipelines.cli import main
-
-    from .conftest import REPO
+    from .conftest import run_once
 
     wh = tmp_path_factory.mktemp("e2e") / "warehouse"
-    mp = MonkeyPatch()
-    mp.setenv("FOLLOWUP_RAW_DIR", str(FIXTURES / "e2e_raw"))
-    mp.setenv("FOLLOWUP_WAREHOUSE_DIR", str(wh))
-    mp.setenv("DAGSTER_HOME", str(REPO))
-    mp.setenv("FOLLOWUP_DAGSTER_STORAGE", str(wh / ".dagster"))
-    mp.setenv("FOLLOWUP_DAGSTER_COMPUTE_LOGS", str(wh / ".dagster" / "logs"))
-    try:
-        code = main(["run"])
-    finally:
-        mp.undo()
-    return code, wh
+    return run_once(FIXTURES / "e2e_raw", wh, "run"), wh
 
 
 def cells(wh, measure):

@@ -21,21 +21,10 @@ COLS = ("value", "target_value", "status", "band_label", "prev_value", "change",
 
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory):
-    from _pytest.monkeypatch import MonkeyPatch
-
-    from pipelines.cli import main
-
-    from .conftest import REPO
+    from .conftest import run_once
 
     wh = tmp_path_factory.mktemp("goals") / "warehouse"
-    mp = MonkeyPatch()
-    for k, v in {"FOLLOWUP_RAW_DIR": str(FIXTURES / "goals_raw"), "FOLLOWUP_WAREHOUSE_DIR": str(wh), "DAGSTER_HOME": str(REPO),
-                 "FOLLOWUP_DAGSTER_STORAGE": str(wh / ".dagster"), "FOLLOWUP_DAGSTER_COMPUTE_LOGS": str(wh / ".dagster" / "logs")}.items():
-        mp.setenv(k, v)
-    try:
-        assert main(["run", "--no-reports"]) == 0
-    finally:
-        mp.undo()
+    assert run_once(FIXTURES / "goals_raw", wh, "run", "--no-reports") == 0
     return wh
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from .conftest import FIXTURES, REPO
+from .conftest import FIXTURES
 
 KOMMUN, YEAR, REFUSED = "0483", 2022, 2023
 SUPPRESSED_VALUES = (25.0, 50.0)  # U2 and U3, Q1 2022 (see the docstring)
@@ -37,20 +37,10 @@ def sv(x: float) -> str:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
     """Run the pipeline once; return a folder holding only followup.duckdb and reports/latest.json."""
-    from _pytest.monkeypatch import MonkeyPatch
-
-    from pipelines.cli import main
+    from .conftest import run_once
 
     wh = tmp_path_factory.mktemp("report_build") / "warehouse"
-    mp = MonkeyPatch()
-    for k, v in {"FOLLOWUP_RAW_DIR": str(FIXTURES / "goals_raw"), "FOLLOWUP_WAREHOUSE_DIR": str(wh),
-                 "DAGSTER_HOME": str(REPO), "FOLLOWUP_DAGSTER_STORAGE": str(wh / ".dagster"),
-                 "FOLLOWUP_DAGSTER_COMPUTE_LOGS": str(wh / ".dagster" / "logs")}.items():
-        mp.setenv(k, v)
-    try:
-        assert main(["run", "--no-reports"]) == 0
-    finally:
-        mp.undo()
+    assert run_once(FIXTURES / "goals_raw", wh, "run", "--no-reports") == 0
     only = tmp_path_factory.mktemp("report_only") / "warehouse"
     (only / "reports").mkdir(parents=True)
     shutil.copy(wh / "followup.duckdb", only / "followup.duckdb")

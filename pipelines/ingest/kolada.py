@@ -27,7 +27,7 @@ def kolada_files(root: Path) -> list[Path]:
 
 def _line_index(text: str, key: str = '"kpi"') -> list[int]:
     """Line number of each occurrence of `key`: the n-th data entry starts at the n-th one."""
-    lines, out, line, pos = [], [], 1, 0
+    out, line, pos = [], 1, 0
     for m in re.finditer(re.escape(key) + r"\s*:", text):
         line += text.count("\n", pos, m.start())
         pos = m.start()

@@ -123,7 +123,6 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
     if not isinstance(doc, dict):
         err(1, None, "styrmodell_shape", "a goal model must be a YAML mapping with malkompass, mal, ...")
         return None
-    top = doc.get("__line__", 1)
     allowed = {"malkompass", "jamforelsekommuner", "minsta_antal_svar", "skalor", "mal", "__line__", "__keylines__"}
     for k in doc:
         if k not in allowed:
@@ -156,12 +155,12 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
             err(at(doc, "skalor"), "skalor", "styrmodell_shape", f"band set {name!r} must be a list of {{fran, etikett}}")
             continue
         for i, b in enumerate(lst):
-            line = b.get("__line__") if isinstance(b, dict) else top
+            line = b.get("__line__") if isinstance(b, dict) else at(doc, "skalor")
             try:
                 fran = _num(b.get("fran")) if isinstance(b, dict) else None
                 label = b["etikett"]
             except (ValueError, KeyError, TypeError):
-                err(at(g, "skalor"), "skalor", "styrmodell_value", f"band {i + 1} of {name!r} needs a numeric or null 'fran' and an 'etikett'")
+                err(line, "skalor", "styrmodell_value", f"band {i + 1} of {name!r} needs a numeric or null 'fran' and an 'etikett'")
                 continue
             bands.append(dict(year=year, kommunkod=kod, skala=name, ordinal=i, fran=fran, etikett=str(label)))
     org_units = {r[0] for r in con.execute("select enhet from raw.organisation where year = ? and kommunkod = ?", [year, kod]).fetchall()}

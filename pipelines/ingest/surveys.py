@@ -11,8 +11,6 @@ import dataclasses
 import re
 from pathlib import Path
 
-import duckdb
-
 from .. import config
 from .files import LoadedTable, decimal, load_table, load_tables
 from .issues import FileRuleError, IssueLog
@@ -259,7 +257,7 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
                               f"{q(c)} is not null and (try_cast({q(c)} as integer) is null or try_cast({q(c)} as integer) not between 1 and {top})",
                               f"answer {{value!r}} is outside the scale (1..{top}, {top} = vet ej)")
         # a file with any finding is not landed; the others of its group are
-        clean = f"_file not in (select file from _bad_files)"
+        clean = "_file not in (select file from _bad_files)"
         con.execute("create or replace temp table _bad_files (file varchar)").fetchall()
         bad_files = [(f,) for f in {i.file for i in log.errors} if f in t.files]
         if bad_files:

@@ -1,0 +1,84 @@
+"""The benchmark (bench/run.py) as a smoke test on the small profile, and the check that the floor
+(bench/floor.sql) and the pandas peer give the same cells as the pipeline's published
+fct_measure_value on the committed demo (raw/), to 1e-9.
+
+One pipeline build serves both: the smoke run (one run of each measurement, the new year reloaded
+onto the full build's warehouse, no separate re-run) leaves its published file, and the equality
+check reads it. The bigger profiles are run by hand: `python bench/run.py --profile large`.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
+
+import compare  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def smoke_result(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    cmd = [sys.executable, str(BENCH / "run.py"), "--profile", "small", "--runs", "1", "--smoke",
+           "--skip", "rerun", "--executions", "5", "--timeout", "600", "--out", str(out)]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads((out / "results-small.json").read_text())
+    return result, proc.stdout
+
+
+def test_benchmark_runs_every_measurement(smoke_result):
+    result, stdout = smoke_result
+    s = result["summary"]
+    for key in ("build", "new_year", "floor", "floor_year", "peer"):
+        assert s[key]["n"] == 1 and not s[key]["failed"], key
+        assert s[key]["wall_s"] > 0, key
+    assert s["build"]["peak_tree_rss"] > 0
+    stages = s["build"]["stages"]
+    assert stages["ingest"] > 0 and stages["dbt"] > 0 and stages["checks"] > 0 and stages["publish"] > 0
+    assert result["years"] == [2019, 2020, 2021, 2022]
+    assert len(result["runs"][0]["build"]["years"]) == 4  # one Dagster run per year in the event log
+    for name in ("goals_not_met_by_area", "measure_trend_10y", "unit_hme_vs_municipality",
+                 "national_rank_kolada", "activities_of_goal"):
+        q = result["queries"][name]
+        assert q["rows"] > 0, name
+        assert q["p95_s"] > 0, name
+    for ratio in ("build_over_floor", "build_over_budget", "new_year_over_floor_year", "build_over_peer"):
+        assert s["ratios"][ratio] > 0, ratio
+    assert "| full build, wall |" in stdout and "| one new year (2022), wall |" in stdout
+
+
+def test_floor_and_peer_equal_the_published_cells(smoke_result):
+    result, _ = smoke_result
+    published = Path(result["published"])
+    assert published.exists()
+    con = duckdb.connect()
+    compare.load_published(con, published)
+    compare.load_floor(con, REPO / "raw")
+    compare.load_peer(con, REPO / "raw")
+    n = con.execute("select count(*) from pipeline").fetchone()[0]
+    assert n > 10_000
+    for name in ("floor", "peer"):
+        diff = compare.diff_cells(con, name, "pipeline", tol=1e-9)
+        assert diff["equal"], f"{name} vs pipeline: {json.dumps(diff, default=str)}"
+        assert diff["cells"] == n
+
+
+def test_floor_year_is_that_years_cells():
+    """The new year's floor (--year) is exactly the full floor's cells of that year."""
+    import floor
+
+    whole, one = duckdb.connect(), duckdb.connect()
+    floor.compute(REPO / "raw", con=whole)
+    floor.compute(REPO / "raw", [2021], con=one)
+    a = whole.execute("select * from fct_measure_value where year = 2021 order by all").fetchall()
+    b = one.execute("select * from fct_measure_value order by all").fetchall()
+    assert a == b and len(b) > 1000
