@@ -144,7 +144,7 @@ def _make_reports(years: list[int]) -> None:
     made = []
     for year in years:
         try:
-            made += render_all(config.published_path(), year, config.reports_dir())
+            made += render_all(config.published_path(), year, config.reports_dir(), workers=os.cpu_count() or 1)
         except Exception as e:  # noqa: BLE001 - the publish stands; say what went wrong
             _say(f"reports   FAILED for {year}: {type(e).__name__}: {e}")
     if made:
