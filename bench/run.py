@@ -504,7 +504,8 @@ def sample_reports(raw: Path, published: Path, year: int, logs: Path, timeout: f
     one = _median(ok)
     cores = os.cpu_count() or 1
     return {"year": year, "samples": runs, "per_report_s": one, "reports_new_year": per_year, "reports_full_build": total,
-            "est_new_year_s": one * per_year / cores if one else None, "est_full_build_s": one * total / cores if one else None}
+            "est_new_year_s": one * max(per_year / cores, min(per_year, 1)) if one else None,
+            "est_full_build_s": one * max(total / cores, min(total, 1)) if one else None}
 
 
 def _ratio_pairs(runs, a, b, f=lambda r, k: r[k]["wall_s"]):
