@@ -655,6 +655,9 @@ def report(result: dict) -> str:
                       f"dbt wrap-up {an['dbt_other']:.1f} s; event handling after dbt exits {an['dbt_after']:.1f} s."]
     rep = result.get("reports")
     if rep and rep.get("per_report_s"):
+        cores = result["machine"]["cores"] or 1
+        for k, n_rep in (("est_new_year_s", rep["reports_new_year"]), ("est_full_build_s", rep["reports_full_build"])):
+            rep[k] = rep["per_report_s"] * max(n_rep / cores, min(n_rep, 1))
         lines += ["", f"Printable reports (issue 8; `followup run` renders them after publishing unless `--no-reports`"
                   f"{', which this benchmark passed' if result.get('no_reports') else ''}): one report "
                   f"(`followup report --kommun K --year {rep['year']}`, median of {len(rep['samples'])} municipalities, whole process) "

@@ -114,6 +114,23 @@ def load_styrmodell(con, root: Path, year: int, log: IssueLog) -> int:
     return n
 
 
+def _item_id(goal: dict, key: str, kind: str, item, gid: str, seen: dict, err) -> str | None:
+    """The id of an indicator or activity of a goal, or None (with a finding) when the item is
+    not a mapping, has no id, or repeats one already seen in the file."""
+    if not isinstance(item, dict):
+        err(at(goal, key), key, "styrmodell_shape", f"an {kind} of goal {gid} is not a mapping")
+        return None
+    item_id = str(item.get("id") or "")
+    if not item_id:
+        err(at(item, "id"), "id", "required_value", f"an {kind} of goal {gid} has no id")
+        return None
+    if item_id in seen:
+        err(at(item, "id"), "id", "unique_id", f"{kind} id {item_id} is used twice (also on line {seen[item_id]})")
+        return None
+    seen[item_id] = item["__line__"]
+    return item_id
+
+
 def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
     before = len(log.errors)
 
@@ -207,18 +224,10 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
         goals.append(dict(year=year, kommunkod=kod, goal_id=gid, namn=g.get("namn"), niva=g.get("niva"), omrade=g.get("omrade"),
                           enhet=enhet or root, forelder=None if g.get("forelder") is None else str(g.get("forelder")), ordinal=gi, _row=line))
         for ii, ind in enumerate(g.get("indikatorer") or []):
-            if not isinstance(ind, dict):
-                err(at(g, "indikatorer"), "indikatorer", "styrmodell_shape", f"an indicator of goal {gid} is not a mapping")
+            iid = _item_id(g, "indikatorer", "indicator", ind, gid, ind_ids, err)
+            if iid is None:
                 continue
             iline = ind["__line__"]
-            iid = str(ind.get("id") or "")
-            if not iid:
-                err(at(ind, "id"), "id", "required_value", f"an indicator of goal {gid} has no id")
-                continue
-            if iid in ind_ids:
-                err(at(ind, "id"), "id", "unique_id", f"indicator id {iid} is used twice (also on line {ind_ids[iid]})")
-                continue
-            ind_ids[iid] = iline
             for k in ind:
                 if k not in {"id", "matt", "enhet", "malvarde", "riktning", "delvis_fran", "skala", "trendtolerans", "__line__", "__keylines__"}:
                     err(at(ind, k), k, "unknown_key", f"unknown key {k!r} in indicator {iid}")
@@ -255,18 +264,10 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
             indicators.append(dict(year=year, kommunkod=kod, goal_id=gid, indicator_id=iid, matt=matt, enhet=ienhet, malvarde=target,
                                    riktning=direction, delvis_fran=partly, skala=skala, trendtolerans=tol, ordinal=ii, _row=iline))
         for ai, a in enumerate(g.get("aktiviteter") or []):
-            if not isinstance(a, dict):
-                err(at(g, "aktiviteter"), "aktiviteter", "styrmodell_shape", f"an activity of goal {gid} is not a mapping")
+            aid = _item_id(g, "aktiviteter", "activity", a, gid, act_ids, err)
+            if aid is None:
                 continue
             aline = a["__line__"]
-            aid = str(a.get("id") or "")
-            if not aid:
-                err(at(a, "id"), "id", "required_value", f"an activity of goal {gid} has no id")
-                continue
-            if aid in act_ids:
-                err(at(a, "id"), "id", "unique_id", f"activity id {aid} is used twice (also on line {act_ids[aid]})")
-                continue
-            act_ids[aid] = aline
             if a.get("status") not in ACTIVITY_STATUS:
                 err(at(a, "status"), "status", "allowed_value", f"status {a.get('status')!r} of activity {aid} is not one of " + ", ".join(ACTIVITY_STATUS))
             if not isinstance(a.get("last", False), bool):
