@@ -110,47 +110,64 @@ def kommun_files(folder: Path, log: IssueLog, root: Path, extensions=(".csv", ".
 # ---------------------------------------------------------------- organisation
 
 def load_organisation(con, root: Path, year: int, log: IssueLog) -> int:
+    """Land every municipality's unit tree of `year`. Files of one shape are read by one scan and
+    each rule is one query over all of them (per file: ids unique, parents in the same file, one
+    root, no cycle), so a national year costs a handful of queries, not hundreds."""
     con.execute("delete from raw.organisation where year = ?", [year]).fetchall()
+    files = kommun_files(root / "organisation" / str(year), log, root, extensions=(".csv", ".xlsx"))
+    kommun_of = {rel(path, root): kod for kod, path in files}
+    tables, errors = load_tables(con, [(path, rel(path, root)) for _, path in files])
+    for e in errors:
+        log.from_error(e)
     n = 0
-    for kod, path in kommun_files(root / "organisation" / str(year), log, root, extensions=(".csv", ".xlsx")):
-        file = rel(path, root)
-        try:
-            t = load_table(con, path, file)
-        except FileRuleError as e:
-            log.from_error(e)
-            continue
-        if not check_columns(log, t, ("enhet", "namn", "typ"), ("overordnad",)):
+    for t in tables:
+        ok_files = [f for f in t.files if check_columns(log, dataclasses.replace(t, files=(f,)), ("enhet", "namn", "typ"), ("overordnad",))]
+        if not ok_files:
             continue
         if "overordnad" not in t.columns:
             con.execute(f"alter table {t.name} add column overordnad varchar").fetchall()
-        bad = 0
-        bad += check_rows(con, log, t, "enhet", "required_value", "enhet is null", "the unit code is blank")
-        bad += check_rows(con, log, t, "enhet", "unique_id", f"enhet in (select enhet from {t.name} group by enhet having count(*) > 1)", "unit code {value} appears more than once")
-        bad += check_rows(con, log, t, "namn", "required_value", "namn is null", "the unit has no name")
-        bad += check_rows(con, log, t, "typ", "allowed_value", f"typ is null or typ not in {sql_list(ORG_TYPES)}", "typ {value!r} is not one of " + ", ".join(ORG_TYPES))
-        bad += check_rows(con, log, t, "overordnad", "unknown_parent", f"overordnad is not null and overordnad not in (select enhet from {t.name} where enhet is not null)", "parent unit {value} does not exist in this file")
-        bad += check_rows(con, log, t, "overordnad", "self_parent", "overordnad = enhet", "unit {value} is its own parent")
-        roots = rows(con, f"select _row, enhet from {t.name} where overordnad is null order by _row")
-        if len(roots) != 1:
-            log.add(file, roots[1][0] if len(roots) > 1 else None, "overordnad", "one_root",
-                    f"the tree must have exactly one root (a unit with blank overordnad); found {len(roots)}: " + ", ".join(str(r[1]) for r in roots[:10]))
-            bad += 1
-        elif not bad:
-            # every unit must be reachable from the root: what is not sits on a cycle
+        check_rows(con, log, t, "enhet", "required_value", "enhet is null", "the unit code is blank")
+        check_rows(con, log, t, "enhet", "unique_id", f"(_file, enhet) in (select (_file, enhet) from {t.name} group by all having count(*) > 1)", "unit code {value} appears more than once")
+        check_rows(con, log, t, "namn", "required_value", "namn is null", "the unit has no name")
+        check_rows(con, log, t, "typ", "allowed_value", f"typ is null or typ not in {sql_list(ORG_TYPES)}", "typ {value!r} is not one of " + ", ".join(ORG_TYPES))
+        check_rows(con, log, t, "overordnad", "unknown_parent",
+                   f"overordnad is not null and not exists (select 1 from {t.name} p where p._file = {t.name}._file and p.enhet = {t.name}.overordnad)",
+                   "parent unit {value} does not exist in this file")
+        check_rows(con, log, t, "overordnad", "self_parent", "overordnad = enhet", "unit {value} is its own parent")
+        for file, n_roots, first_extra, names in rows(con, f"""
+                select _file, count(*) filter (where overordnad is null),
+                       (list(_row order by _row) filter (where overordnad is null))[2],
+                       string_agg(enhet, ', ' order by _row) filter (where overordnad is null)
+                from {t.name} group by _file having count(*) filter (where overordnad is null) <> 1 order by _file"""):
+            shown = ", ".join((names or "").split(", ")[:10])
+            log.add(file, first_extra, "overordnad", "one_root",
+                    f"the tree must have exactly one root (a unit with blank overordnad); found {n_roots}" + (f": {shown}" if shown else ""))
+        # every unit must be reachable from its file's root: what is not sits on a cycle
+        sound = [f for f in ok_files if f not in {i.file for i in log.errors}]
+        if sound:
+            con.execute("create or replace temp table _sound_files (file varchar)").fetchall()
+            con.executemany("insert into _sound_files values (?)", [(f,) for f in sound])
             unreachable = rows(con, f"""
-                with recursive tree(enhet) as (
-                    select enhet from {t.name} where overordnad is null
+                with recursive tree(_file, enhet) as (
+                    select _file, enhet from {t.name} where overordnad is null and _file in (select file from _sound_files)
                     union
-                    select c.enhet from {t.name} c join tree p on c.overordnad = p.enhet)
-                select _row, enhet from {t.name} where enhet not in (select enhet from tree) order by _row""")
-            for row, enhet in unreachable[:MAX_PER_RULE]:
+                    select c._file, c.enhet from {t.name} c join tree p on c._file = p._file and c.overordnad = p.enhet)
+                select _file, _row, enhet from {t.name} u
+                where _file in (select file from _sound_files)
+                  and not exists (select 1 from tree where tree._file = u._file and tree.enhet = u.enhet)
+                qualify row_number() over (partition by _file order by _row) <= {MAX_PER_RULE}
+                order by _file, _row""")
+            for file, row, enhet in unreachable:
                 log.add(file, row, "overordnad", "tree", f"unit {enhet} is not under the root: its parents form a cycle")
-            bad += len(unreachable)
-        if bad:
+        landed = [f for f in ok_files if f not in {i.file for i in log.errors}]
+        if not landed:
             continue
+        con.execute("create or replace temp table _landed_files (file varchar, kommunkod varchar)").fetchall()
+        con.executemany("insert into _landed_files values (?, ?)", [(f, kommun_of[f]) for f in landed])
         con.execute(f"""insert into raw.organisation
-            select ?, ?, enhet, namn, overordnad, typ, ?, _row from {t.name}""", [year, kod, file]).fetchall()
-        n += t.n_rows
+            select ?, l.kommunkod, enhet, namn, overordnad, typ, _file, _row
+            from {t.name} join _landed_files l on l.file = {t.name}._file""", [year]).fetchall()
+        n += con.execute(f"select count(*) from {t.name} where _file in (select file from _landed_files)").fetchall()[0][0]
     return n
 
 
