@@ -206,9 +206,10 @@ def _ts(s: str) -> float:
         if "+" not in s and "Z" not in s else dt.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 
 
-def dbt_run_results(run_id: str) -> dict | None:
-    """dbt's run_results.json of the dbt step of Dagster run `run_id` (dagster-dbt names its target dir)."""
-    for d in (REPO / "dbt_project" / "target").glob(f"followup_dbt_models-{run_id[:7]}-*"):
+def dbt_run_results(warehouse: Path, run_id: str) -> dict | None:
+    """dbt's run_results.json of the dbt step of Dagster run `run_id` (dagster-dbt names its target
+    dir, under the warehouse's <warehouse>/.build/dbt)."""
+    for d in (warehouse / ".build" / "dbt").glob(f"followup_dbt_models-{run_id[:7]}-*"):
         f = d / "run_results.json"
         if f.exists():
             return json.loads(f.read_text())
@@ -256,7 +257,7 @@ def stages_from_instance(warehouse: Path, since: float) -> dict:
         dbt_step = dur.get("followup_dbt_models", 0.0)
         gate = dur.get("year_gate", 0.0)
         tests = 0.0
-        rr = dbt_run_results(run_id)
+        rr = dbt_run_results(warehouse, run_id)
         if rr and "followup_dbt_models" in steps:
             s0, s1 = steps["followup_dbt_models"]
             inv_start = _ts(rr["metadata"]["invocation_started_at"])

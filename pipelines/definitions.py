@@ -1,9 +1,7 @@
 """The one `Definitions` of followup: what `dagster dev`, the schedule, the sensors and the
 `followup` CLI all run."""
 import dagster as dg
-from dagster_dbt import DbtCliResource
-
-from .assets.dbt import dbt_project, followup_dbt_models
+from .assets.dbt import FollowupDbtCli, dbt_project, followup_dbt_models
 from .assets.gate import year_gate
 from .assets.ingest import ingest_assets
 from .assets.publish import published_warehouse
@@ -17,7 +15,7 @@ defs = dg.Definitions(
     schedules=[nightly_load_schedule],
     sensors=[raw_files_sensor, publish_after_load],
     resources={
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": FollowupDbtCli(project_dir=dbt_project),
         "paths": FollowupPaths(),
     },
 )

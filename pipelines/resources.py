@@ -27,6 +27,10 @@ class FollowupPaths(dg.ConfigurableResource):
     def build_db(self) -> Path:
         return self.warehouse() / ".build" / "build.duckdb"
 
+    def dbt_target(self) -> Path:
+        """dbt's target folder for this warehouse: its parse state and each run's artifacts."""
+        return self.warehouse() / ".build" / "dbt"
+
     @contextlib.contextmanager
     def build_connection(self):
         """The one writer of the build database. Closed before dbt (a second process) opens it."""

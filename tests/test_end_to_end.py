@@ -152,3 +152,14 @@ def test_weighted_verbal4_share_by_hand(published):
     assert c[("-", "total", "Totalt")][:3] == (pytest.approx(80.0), 5, False)
     # kon K: n 2, M: n 2, Okänt: n 1 -> all below 5, all hidden
     assert {k[2]: v[2] for k, v in c.items() if k[1] == "kon"} == {"K": True, "M": True, "Okänt": True}
+
+
+def test_year_run_reuses_the_dbt_parse(published):
+    """The year reaches dbt through FOLLOWUP_YEAR, not --vars, and the parse is per warehouse, so
+    the year's `dbt build` skips parsing (a full parse per year cost ~1.6 s, see docs/performance.md)."""
+    code, wh = published
+    logs = list((wh / ".build" / "dbt").glob("followup_dbt_models-*/dbt.log"))
+    assert len(logs) == 1
+    codes = [json.loads(line)["info"]["code"] for line in logs[0].read_text().splitlines() if line.startswith("{")]
+    assert "I017" in codes  # "Partial parsing enabled, no changes found, skipping parsing"
+    assert "I024" not in codes  # "Unable to do partial parsing because ..."
