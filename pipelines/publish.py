@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from .config import duckdb_memory_limit
+
 STORAGE_VERSION = "v1.5.0"  # readable by DuckDB 1.5 (Metabase's DuckDB driver)
 YEARLY_TABLES = ("dim_org_unit", "fct_measure_value", "dim_goal", "fct_goal_outcome", "fct_goal_status", "fct_activity")
 GLOBAL_TABLES = ("dim_kommun", "dim_measure")
@@ -66,7 +68,7 @@ def publish(build_db: Path, warehouse: Path) -> PublishResult:
     with publish_lock(warehouse):
         for stray in (tmp, tmp.with_name(tmp.name + ".wal")):
             stray.unlink(missing_ok=True)
-        con = duckdb.connect()
+        con = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
         try:
             con.execute(f"attach '{build_db}' as b (read_only)").fetchall()
             has_old = target.exists()

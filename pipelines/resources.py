@@ -36,7 +36,7 @@ class FollowupPaths(dg.ConfigurableResource):
         """The one writer of the build database. Closed before dbt (a second process) opens it."""
         path = self.build_db()
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), config={"memory_limit": config.duckdb_memory_limit()})
         try:
             ensure_schema(con)
             yield con
