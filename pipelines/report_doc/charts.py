@@ -125,10 +125,15 @@ def _wrap_lines(text: str, width: int, lines: int) -> str:
     return "\n".join(out)
 
 
-def unit_bars(hme: dict, salt: str, per_chart: int = 40) -> list[str]:
-    """HME per unit as horizontal bars in tree order; suppressed units get the words, no bar."""
+def unit_bars(hme: dict, salt: str, per_chart: int = 30) -> list[str]:
+    """HME per unit as horizontal bars in tree order; suppressed units get the words, no bar.
+
+    At most `per_chart` units a chart (30 fit on an A4 page under the section's heading), in
+    charts of even size: 39 units are 20 + 19, not 30 + 9, and never a heading alone on a page."""
     rows = hme["rows"]
     out = []
+    n_charts = max(1, -(-len(rows) // per_chart))
+    per_chart = -(-len(rows) // n_charts) if rows else per_chart
     for start in range(0, len(rows), per_chart):
         chunk = rows[start:start + per_chart]
         with matplotlib.rc_context(RC):
