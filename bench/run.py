@@ -463,6 +463,8 @@ def benchmark(profile: str, runs: int, smoke: bool = False, skip: set[str] = fro
         if i < runs - 1 and wh.exists():
             shutil.rmtree(wh, ignore_errors=True)
         result["runs"].append(rnd)
+        # what is measured so far, after every round: a national run takes hours and may be cut off
+        (out / f"results-{profile}.partial.json").write_text(json.dumps(result, indent=1, default=str))
 
     published = work / f"wh_{runs - 1}" / "followup.duckdb"
     if "queries" not in skip and published.exists():
