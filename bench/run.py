@@ -520,8 +520,8 @@ def summary(result: dict) -> dict:
     runs = result["runs"]
     s = {}
     for key in ("build", "rerun", "new_year", "floor", "floor_year", "peer"):
-        s[key] = {"wall_s": summarise(runs, key), "min_s": min((r[key]["wall_s"] for r in runs if key in r), default=None),
-                  "max_s": max((r[key]["wall_s"] for r in runs if key in r), default=None),
+        ok = [r[key]["wall_s"] for r in runs if key in r and r[key].get("rc", 0) == 0]
+        s[key] = {"wall_s": summarise(runs, key), "min_s": min(ok, default=None), "max_s": max(ok, default=None),
                   "cpu_s": summarise(runs, key, "user_s") and summarise(runs, key, "user_s") + (summarise(runs, key, "sys_s") or 0),
                   "peak_tree_rss": summarise(runs, key, "peak_tree_rss"), "max_single_rss": summarise(runs, key, "max_single_rss"),
                   "n": sum(1 for r in runs if key in r), "failed": sum(1 for r in runs if key in r and r[key].get("rc") != 0)}
