@@ -19,10 +19,14 @@ def con():
         ('medarbetarenkat', 2022, 'q1', 'Q1', 'Fråga', '1-5', null, 'f', 2),
         ('medborgarundersokning', 2022, 'b', 'B', 'Fråga', 'verbal4', null, 'f', 2),
         ('intern_enkat', 2022, 's', 'S', 'Fråga', '1-6', null, 'f', 2)""").fetchall()
+    c.execute("""insert into raw.respondent values
+        ('medarbetarenkat', 2022, 1, '0483', '1', 'A', 'K', null, null, null, null),
+        ('medborgarundersokning', 2022, 1, '0483', '1', null, 'M', '25-34', null, null, 1.5),
+        ('intern_enkat', 2022, 1, '0483', '1', 'A', null, null, 'mottagare', 'Socialförvaltningen', null)""").fetchall()
     c.execute("""insert into raw.answer values
-        ('medarbetarenkat', 2022, '0483', '1', 'A', 'K', null, null, null, null, 'q1', 4),
-        ('medborgarundersokning', 2022, '0483', '1', null, 'M', '25-34', null, null, 1.5, 'b', 2),
-        ('intern_enkat', 2022, '0483', '1', 'A', null, null, 'mottagare', 'Socialförvaltningen', null, 's', 7)""").fetchall()
+        ('medarbetarenkat', 2022, 1, 'q1', 4),
+        ('medborgarundersokning', 2022, 1, 'b', 2),
+        ('intern_enkat', 2022, 1, 's', 7)""").fetchall()
     c.execute("insert into raw.kolada_value values (2022, 'U00200', '0483', 'T', 80.6, 'k.json', 2)").fetchall()
     c.execute("insert into raw.goal values (2022, '0483', 'G1', 'Mål', 'vision', null, 'KOMMUN', null, 0, 5)").fetchall()
     c.execute("insert into raw.indicator values (2022, '0483', 'G1', 'I1', 'kolada.U00200', null, 80, 'hogre', null, null, 1.0, 0, 7)").fetchall()
@@ -48,14 +52,21 @@ def test_answer_outside_scale_is_caught(con):
 
 
 def test_duplicate_respondent_and_bad_background_are_caught(con):
-    con.execute("""insert into raw.answer values
-        ('medarbetarenkat', 2022, '0483', '1', 'A', 'X', null, null, null, null, 'q1', 3)""").fetchall()
+    con.execute("""insert into raw.respondent values
+        ('medarbetarenkat', 2022, 2, '0483', '1', 'A', 'X', null, null, null, null)""").fetchall()
+    con.execute("insert into raw.answer values ('medarbetarenkat', 2022, 2, 'q1', 3)").fetchall()
     issues, _ = validate_source(con, "medarbetarenkat", 2022)
     assert rules(issues) == [("gx:expect_column_values_to_be_in_set", "kon"), ("gx:expect_table_row_count_to_equal", None)]
 
 
+def test_answer_without_respondent_is_caught(con):
+    con.execute("insert into raw.answer values ('medarbetarenkat', 2022, 99, 'q1', 3)").fetchall()
+    issues, _ = validate_source(con, "medarbetarenkat", 2022)
+    assert rules(issues) == [("gx:expect_column_values_to_be_in_set", "respondent_known")]
+
+
 def test_weight_and_age_group(con):
-    con.execute("update raw.answer set vikt = -1, aldersgrupp = '85-99' where source = 'medborgarundersokning'").fetchall()
+    con.execute("update raw.respondent set vikt = -1, aldersgrupp = '85-99' where source = 'medborgarundersokning'").fetchall()
     issues, _ = validate_source(con, "medborgarundersokning", 2022)
     assert rules(issues) == [("gx:expect_column_values_to_be_in_set", "aldersgrupp"), ("gx:expect_column_values_to_be_in_set", "weight_positive")]
 

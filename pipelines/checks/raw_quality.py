@@ -38,26 +38,35 @@ def _e(kind: str, **kwargs):
 # One grouping set per checked column (a row per distinct value, with its count), not their
 # cross product: a national Medborgarundersökning year is ~2 million value combinations but only
 # ~1,000 distinct values. Each expectation reads its own column; the other sets' rows hold null
-# there, which column expectations skip.
+# there, which column expectations skip. Background is checked on the respondents (one row
+# each), the answers on the answer rows, whose respondent must exist.
 ANSWER_PROFILE = """
-    with checked as (
-        select a.kommunkod, a.kolumn, a.answer, a.kon, a.aldersgrupp, a.enkat,
-               (a.vikt is null or a.vikt > 0) as weight_positive,
-               (a.enkat is not null) as enkat_given,
+    with respondents as (
+        select kommunkod, kon, aldersgrupp, enkat,
+               (vikt is null or vikt > 0) as weight_positive,
+               (enkat is not null) as enkat_given
+        from raw.respondent where source = $source and year = $year),
+    answers as (
+        select a.kolumn, a.answer,
                (q.kolumn is not null) as in_catalogue,
+               (r.respondent_no is not null) as respondent_known,
                (a.answer between 1 and case when q.skala = 'verbal4' then 5
                                            else try_cast(split_part(q.skala, '-', 2) as integer) + 1 end) as within_scale
         from raw.answer a
         left join raw.question q on q.source = a.source and q.year = a.year and q.kolumn = a.kolumn
+        left join (select respondent_no from raw.respondent where source = $source and year = $year) r using (respondent_no)
         where a.source = $source and a.year = $year)
-    select kommunkod, kolumn, answer, kon, aldersgrupp, enkat, enkat_given, weight_positive, in_catalogue, within_scale, count(*) as n
-    from checked
-    group by grouping sets ((kommunkod), (kon), (aldersgrupp), (enkat, enkat_given), (weight_positive),
-                            (kolumn, in_catalogue), (kolumn, answer, within_scale))"""
+    select kommunkod, kon, aldersgrupp, enkat, enkat_given, weight_positive, count(*) as n
+    from respondents
+    group by grouping sets ((kommunkod), (kon), (aldersgrupp), (enkat, enkat_given), (weight_positive))
+    union all by name
+    select kolumn, answer, in_catalogue, within_scale, respondent_known, count(*) as n
+    from answers
+    group by grouping sets ((respondent_known), (kolumn, in_catalogue), (kolumn, answer, within_scale))"""
 
 ANSWER_DUPLICATES = """
-    select kommunkod, respondent_id, kolumn, count(*) as n
-    from raw.answer where source = $source and year = $year
+    select kommunkod, respondent_id, count(*) as n
+    from raw.respondent where source = $source and year = $year
     group by all having count(*) > 1"""
 
 
@@ -74,6 +83,7 @@ def answer_suites(source: str) -> list[Suite]:
             _e("ExpectColumnValuesToMatchRegex", column="kommunkod", regex=r"^\d{4}$"),
             _e("ExpectColumnValuesToBeInSet", column="in_catalogue", value_set=[True]),
             _e("ExpectColumnValuesToBeInSet", column="within_scale", value_set=[True]),
+            _e("ExpectColumnValuesToBeInSet", column="respondent_known", value_set=[True]),
             _e("ExpectColumnValuesToBeInSet", column="weight_positive", value_set=[True]),
             *background,
         )),
@@ -148,10 +158,8 @@ def validate_source(con, source: str, year: int) -> tuple[list[Issue], int]:
     issues: list[Issue] = []
     evaluated = 0
     for suite in SUITES[source]:
-        sql = suite.sql.replace("$source", "?" if "$source" in suite.sql else "")
-        params = [source] if "$source" in suite.sql else []
-        sql = sql.replace("$year", str(int(year)))
-        df: pd.DataFrame = con.execute(sql, params).df()
+        params = {k: v for k, v in (("source", source), ("year", int(year))) if f"${k}" in suite.sql}
+        df: pd.DataFrame = con.execute(suite.sql, params).df()
         if df.empty:
             continue
         df = df.astype(object).where(df.notna(), None)

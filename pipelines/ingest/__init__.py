@@ -14,6 +14,13 @@ SCHEMA_SQL = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    # A build database from before respondents were landed apart holds answers with their
+    # background on every row: drop them (each year's next load lands its answers again; the
+    # models already built from them stay until then).
+    old_answer = con.execute("""select count(*) from duckdb_columns()
+                                where schema_name = 'raw' and table_name = 'answer' and column_name = 'kommunkod'""").fetchall()[0][0]
+    if old_answer:
+        con.execute("drop table raw.answer").fetchall()
     con.execute(SCHEMA_SQL).fetchall()
 
 

@@ -224,6 +224,7 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
     Files of one shape are read, checked and landed together: each rule is one query over all
     of them, naming file and row, so a national year costs a handful of scans, not one per file."""
     con.execute("delete from raw.answer where source = ? and year = ?", [source, year]).fetchall()
+    con.execute("delete from raw.respondent where source = ? and year = ?", [source, year]).fetchall()
     folder = root / source / str(year)
     files = kommun_files(folder, log, root)
     if not files:
@@ -282,15 +283,25 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
 
         def col(name, expr=None):
             return (expr or q(name)) if name in t.columns else "null"
-        base = f"""select k.kommunkod, {q(id_col)} as respondent_id, {col('enhet')} as enhet, {col('kon')} as kon,
+        # respondents once, numbered (in file and row order) after those of the year's other
+        # file shapes; their answers in long form carry the number only
+        con.execute(f"""create or replace temp table _respondents as
+            select (select coalesce(max(respondent_no), 0) from raw.respondent where source = $source and year = $year)
+                       + row_number() over (order by _file, _row) as respondent_no,
+                   k.kommunkod, {q(id_col)} as respondent_id, {col('enhet')} as enhet, {col('kon')} as kon,
                    {col('aldersgrupp')} as aldersgrupp, {col('enkat')} as enkat,
                    {col('respondentgrupp')} as respondentgrupp,
                    {col('vikt', decimal('vikt'))} as vikt,
                    {", ".join(f"try_cast({q(c)} as integer) as {q(c)}" for c in questions)}
-                   from {t.name} join _kommun_of k using (_file) where {clean}"""
+            from {t.name} join _kommun_of k using (_file) where {clean}""", {"source": source, "year": year}).fetchall()
+        con.execute("""insert into raw.respondent
+            select $source, $year, respondent_no, kommunkod, respondent_id, enhet, kon, aldersgrupp, enkat, respondentgrupp, vikt
+            from _respondents""", {"source": source, "year": year}).fetchall()
         con.execute(f"""insert into raw.answer
-            select ?, ?, kommunkod, respondent_id, enhet, kon, aldersgrupp, enkat, respondentgrupp, vikt, kolumn, answer
-            from (unpivot ({base}) on {", ".join(q(c) for c in questions)} into name kolumn value answer)""",
-                    [source, year]).fetchall()
+            select $source, $year, respondent_no, kolumn, answer
+            from (unpivot (select respondent_no, {", ".join(q(c) for c in questions)} from _respondents)
+                  on {", ".join(q(c) for c in questions)} into name kolumn value answer)""",
+                    {"source": source, "year": year}).fetchall()
+        con.execute("drop table _respondents").fetchall()
         n += con.execute(f"select count(*) from {t.name} where {clean}").fetchall()[0][0]
     return n

@@ -1,15 +1,6 @@
--- Survey answers, long form. Background values as published: blank = 'Okänt'.
-select
-    source, year, kommunkod, respondent_id, enhet,
-    coalesce(kon, 'Okänt') as kon,
-    coalesce(aldersgrupp, 'Okänt') as aldersgrupp,
-    coalesce(enkat, 'Okänt') as enkat,
-    coalesce(respondentgrupp, 'Okänt') as respondentgrupp,
-    -- exact decimals: sums of weights are then the same whatever order threads add them in,
-    -- so a re-run publishes bit-identical figures
-    coalesce(vikt, 1.0)::decimal(38, 10) as vikt,
-    kolumn,
-    answer
+-- Survey answers, long form: one row per answer, with its respondent's number only (the
+-- background is on stg_survey__respondents).
+select source, year, respondent_no, kolumn, answer
 from (
 select * from {{ source('raw', 'medarbetarenkat_answer') }} where source = 'medarbetarenkat'
 union all
