@@ -99,14 +99,17 @@ def cmd_run(args) -> int:
     load_job = defs.resolve_job_def("load_year")
     publish_job = defs.resolve_job_def("publish")
 
+    from .dbt_warm import warm_dbt
+
     report = RunReport(raw_dir=root, warehouse=config.warehouse_dir())
-    for year in years:
-        t0 = time.monotonic()
-        with _silenced(args.verbose):
-            result = load_job.execute_in_process(partition_key=str(year), instance=instance, run_config=run_config, raise_on_error=False)
-        for line in describe_year_run(year, result, time.monotonic() - t0):
-            _say(line)
-        report.add_year_run(year, result)
+    with warm_dbt():  # one dbt start-up for all the years' dbt commands (pipelines/dbt_warm.py)
+        for year in years:
+            t0 = time.monotonic()
+            with _silenced(args.verbose):
+                result = load_job.execute_in_process(partition_key=str(year), instance=instance, run_config=run_config, raise_on_error=False)
+            for line in describe_year_run(year, result, time.monotonic() - t0):
+                _say(line)
+            report.add_year_run(year, result)
 
     t0 = time.monotonic()
     with _silenced(args.verbose):

@@ -2,6 +2,7 @@
 `followup` CLI all run."""
 import dagster as dg
 from .assets.dbt import FollowupDbtCli, dbt_project, followup_dbt_models
+from .dbt_warm import CLIENT as WARM_DBT
 from .assets.gate import year_gate
 from .assets.ingest import ingest_assets
 from .assets.publish import published_warehouse
@@ -15,7 +16,8 @@ defs = dg.Definitions(
     schedules=[nightly_load_schedule],
     sensors=[raw_files_sensor, publish_after_load],
     resources={
-        "dbt": FollowupDbtCli(project_dir=dbt_project),
+        # dbt through a warm process when `followup run` keeps one, else the real dbt (pipelines/dbt_warm.py)
+        "dbt": FollowupDbtCli(project_dir=dbt_project, dbt_executable=WARM_DBT),
         "paths": FollowupPaths(),
     },
 )
