@@ -411,7 +411,7 @@ def summarise(runs: list[dict], key: str, field: str = "wall_s"):
 
 
 def benchmark(profile: str, runs: int, smoke: bool = False, skip: set[str] = frozenset(),
-              timeout: float | None = None, executions: int = 50, out: Path = OUT) -> dict:
+              timeout: float | None = None, executions: int = 50, out: Path = OUT, peer_runs: int | None = None) -> dict:
     raw = profile_raw(profile)
     years = raw_years(raw)
     last = years[-1]
@@ -443,7 +443,7 @@ def benchmark(profile: str, runs: int, smoke: bool = False, skip: set[str] = fro
         if "build" not in skip:
             rnd["build"] = _followup(raw, wh, [], logs / f"build_{i}.log", timeout)
             print(f"  full build      {rnd['build']['wall_s']:8.1f} s  peak {rnd['build']['peak_tree_rss'] / GB:.2f} GB", flush=True)
-        if "peer" not in skip:
+        if "peer" not in skip and (peer_runs is None or i < peer_runs):
             rnd["peer"] = measure(_peer_cmd(raw), log=logs / f"peer_{i}.log", timeout=timeout)
             print(f"  pandas peer     {rnd['peer']['wall_s']:8.1f} s", flush=True)
         if "rerun" not in skip and "build" not in skip and rnd["build"]["rc"] == 0:
@@ -688,6 +688,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile", choices=("small", "large", "national"), default="small")
     p.add_argument("--runs", type=int, default=3, help="rounds of every measurement (medians over them); default 3")
     p.add_argument("--skip", default="", help="comma-separated: floor, build, peer, rerun, new_year, queries, reports")
+    p.add_argument("--peer-runs", type=int, help="run the pandas peer in the first N rounds only (national: ~50 min each); "
+                   "its ratio is then the median over those rounds")
     p.add_argument("--timeout", type=float, help="seconds; any one measured command is killed after this long")
     p.add_argument("--executions", type=int, default=50, help="executions of each dashboard query (default 50)")
     p.add_argument("--smoke", action="store_true", help="fast check that everything runs: the new year is reloaded onto the "
@@ -705,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
         result = json.loads(args.from_json.read_text())
         result["summary"] = summary(result)
     else:
-        result = benchmark(args.profile, args.runs, args.smoke, skip, args.timeout, args.executions, args.out.resolve())
+        result = benchmark(args.profile, args.runs, args.smoke, skip, args.timeout, args.executions, args.out.resolve(), args.peer_runs)
     text = report(result)
     print()
     print(text)
