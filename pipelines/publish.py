@@ -1,10 +1,17 @@
 """Write-audit-publish (contract sections 4 and 5).
 
 The published warehouse `<warehouse>/followup.duckdb` is never written in place. Each publish
-builds a complete new file next to it: every year that passed its gate in the build database,
+builds a new file next to it holding every year that passed its gate in the build database,
 plus, for every other year, the rows the previous published file already held (the last version
-that passed). The new file is written with DuckDB's storage compatibility for v1.5 (Metabase's
-DuckDB driver), checkpointed, fsynced and then renamed over the old one, which is kept as
+that passed). Usually the new file starts as a byte copy of the old one in which only the
+replaced years change (incremental: a passed year whose gate time differs from the old file's
+`marts.publish_year.published_at`; the small global tables and `publish_year` are rewritten), so
+the cost follows the changed years, not the history. A full rewrite is made instead on the first
+publish, when the old file's tables or columns differ from the build's, when most years changed
+(then a rewrite costs the same and leaves no free space) or when the old file has too much free
+space (see MAX_FREE_SHARE); both paths give the same rows. The file is in DuckDB's
+storage version v1.5 (Metabase's DuckDB driver; DuckDB keeps an existing file's version when it
+writes into it), checkpointed, fsynced and then renamed over the old one, which is kept as
 `followup.prev.duckdb` for rollback. A reader holding the old file open keeps reading the old
 file; its next connection sees the new one; nobody ever sees a mixture. A publish killed at any
 moment leaves the published file as it was (at worst a stray temporary file, removed next time).
@@ -14,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +35,10 @@ GLOBAL_TABLES = ("dim_kommun", "dim_measure")
 PUBLISHED = "followup.duckdb"
 PREVIOUS = "followup.prev.duckdb"
 TEMPORARY = ".followup.duckdb.tmp"
+# Replacing years leaves free blocks in the file (reused by later publishes); when more than this
+# share of the old file (and more than MIN_FREE_BYTES) is free, the publish is a full rewrite instead.
+MAX_FREE_SHARE = 0.25
+MIN_FREE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -35,6 +47,9 @@ class PublishResult:
     published_years: list[int] = field(default_factory=list)  # passed now, taken from this build
     kept_years: list[int] = field(default_factory=list)  # not passed now; last passed version kept
     table_rows: dict[str, int] = field(default_factory=dict)
+    mode: str = "full"  # 'incremental': a copy of the old file with only the replaced years changed
+    replaced_years: list[int] = field(default_factory=list)  # years whose rows were (re)written from the build
+    reason: str | None = None  # why the publish was a full rewrite (None when incremental)
 
 
 @contextlib.contextmanager
@@ -62,7 +77,57 @@ def _tables(con, catalog: str, schema: str = "marts") -> set[str]:
         "select table_name from duckdb_tables() where database_name = ? and schema_name = ?", [catalog, schema]).fetchall()}
 
 
-def publish(build_db: Path, warehouse: Path) -> PublishResult:
+def _columns(con, catalog: str, table: str) -> list[tuple[str, str]]:
+    return [tuple(r) for r in con.execute(
+        """select column_name, data_type from duckdb_columns()
+           where database_name = ? and schema_name = 'marts' and table_name = ? order by column_index""",
+        [catalog, table]).fetchall()]
+
+
+def _years_sql(years) -> str:
+    return "(" + ",".join(str(int(y)) for y in sorted(years)) + ")" if years else "(null)"
+
+
+PUBLISH_YEAR_COLUMNS = [("year", "INTEGER"), ("published_at", "TIMESTAMP"), ("passed_this_run", "BOOLEAN")]
+
+
+def _incremental_obstacle(con, target: Path, build_tables: set[str]) -> str | None:
+    """Why the old published file (attached as `old`) cannot be updated in a copy, or None if it can.
+
+    The copy must end up exactly as a full rewrite would make it, so the old file must hold the
+    tables a full rewrite would write and nothing else, each with the build's columns (names,
+    types, order), in storage version v1.5, without a WAL and without much free space."""
+    if target.with_name(target.name + ".wal").exists():
+        return "the published file has a WAL"
+    tags = con.execute("select tags from duckdb_databases() where database_name = 'old'").fetchall()[0][0]
+    if (tags or {}).get("storage_version") != STORAGE_VERSION + "+":
+        return f"the published file's storage version is {(tags or {}).get('storage_version')}, not {STORAGE_VERSION}"
+    old_all = {(r[0], r[1]) for r in con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = 'old'").fetchall()}
+    allowed = {("marts", t) for t in (*YEARLY_TABLES, *GLOBAL_TABLES, "publish_year")}
+    if extra := sorted(old_all - allowed):
+        return f"the published file holds tables a full publish would not write: {extra}"
+    if con.execute("select count(*) from duckdb_views() where database_name = 'old' and not internal").fetchall()[0][0]:
+        return "the published file holds views"
+    old_tables = {t for s, t in old_all}
+    if "publish_year" not in old_tables or _columns(con, "old", "publish_year") != PUBLISH_YEAR_COLUMNS:
+        return "the published file has no marts.publish_year of the expected shape"
+    for table in YEARLY_TABLES:
+        if (table in build_tables) != (table in old_tables):
+            return f"marts.{table} is in only one of the build and the published file"
+    for table in (*YEARLY_TABLES, *GLOBAL_TABLES):
+        if table in build_tables and table in old_tables and _columns(con, "b", table) != _columns(con, "old", table):
+            return f"marts.{table} has other columns in the build than in the published file"
+    total, free, block_size = con.execute(
+        "select total_blocks, free_blocks, block_size from pragma_database_size() where database_name = 'old'").fetchall()[0]
+    if free > total * MAX_FREE_SHARE and free * block_size > MIN_FREE_BYTES:  # a rewrite compacts the file
+        return f"the published file has too much free space ({free} of {total} blocks)"
+    return None
+
+
+def publish(build_db: Path, warehouse: Path, incremental: bool = True) -> PublishResult:
+    """Publish the build's passed years (see the module docstring). `incremental=False` forces a
+    full rewrite (the result is the same; tests compare the two)."""
     target = warehouse / PUBLISHED
     tmp = warehouse / TEMPORARY
     with publish_lock(warehouse):
@@ -74,8 +139,6 @@ def publish(build_db: Path, warehouse: Path) -> PublishResult:
             has_old = target.exists()
             if has_old:
                 con.execute(f"attach '{target}' as old (read_only)").fetchall()
-            con.execute(f"attach '{tmp}' as new (storage_version '{STORAGE_VERSION}')").fetchall()
-            con.execute("create schema new.marts").fetchall()
             passed = [r[0] for r in con.execute("select year from b.audit.year_gate where passed order by year").fetchall()]
             build_tables = _tables(con, "b")
             old_tables = _tables(con, "old") if has_old else set()
@@ -84,26 +147,30 @@ def publish(build_db: Path, warehouse: Path) -> PublishResult:
                 old_years = [r[0] for r in con.execute("select year from old.marts.publish_year order by year").fetchall()]
             kept = [y for y in old_years if y not in passed]
             result = PublishResult(target, passed, kept)
-            passed_sql = "(" + ",".join(str(y) for y in passed) + ")" if passed else "(null)"
-            kept_sql = "(" + ",".join(str(y) for y in kept) + ")" if kept else "(null)"
-            for table in YEARLY_TABLES:
-                parts = []
-                if table in build_tables:
-                    parts.append(f"select * from b.marts.{table} where year in {passed_sql}")
-                if table in old_tables:
-                    parts.append(f"select * from old.marts.{table} where year in {kept_sql}")
-                if not parts:
-                    continue
-                con.execute(f"create table new.marts.{table} as {' union all by name '.join(parts)} order by all").fetchall()
-            for table in GLOBAL_TABLES:
-                source = "b" if table in build_tables else ("old" if table in old_tables else None)
-                if source:
-                    con.execute(f"create table new.marts.{table} as select * from {source}.marts.{table} order by all").fetchall()
-            # which years the file holds, and since when: a dashboard can show "data as of"
-            con.execute("create table new.marts.publish_year (year integer, published_at timestamp, passed_this_run boolean)").fetchall()
-            con.execute(f"insert into new.marts.publish_year select year, checked_at, true from b.audit.year_gate where year in {passed_sql}").fetchall()
-            if kept:
-                con.execute(f"insert into new.marts.publish_year select year, published_at, false from old.marts.publish_year where year in {kept_sql}").fetchall()
+            if not incremental:
+                result.reason = "full rewrite requested"
+            elif not has_old:
+                result.reason = "no published file yet"
+            else:
+                result.reason = _incremental_obstacle(con, target, build_tables)
+            if incremental and has_old and result.reason is None:
+                # a passed year is replaced unless the old file holds exactly this pass of it
+                replaced = [r[0] for r in con.execute(
+                    """select g.year from b.audit.year_gate g left join old.marts.publish_year p using (year)
+                       where g.passed and p.published_at is distinct from g.checked_at order by g.year""").fetchall()]
+                if 2 * len(replaced) > len(passed) + len(kept):  # e.g. `followup run` over every year
+                    result.reason = f"most years changed ({len(replaced)} of {len(passed) + len(kept)})"
+                else:
+                    result.replaced_years = replaced
+            if incremental and has_old and result.reason is None:
+                con.execute("detach old").fetchall()
+                shutil.copyfile(target, tmp)  # a copy, not a link: the old file stays as it is (readers, rollback)
+                con.execute(f"attach '{tmp}' as new").fetchall()
+                _write_incremental(con, result, old_years, build_tables)
+            else:
+                result.mode, result.replaced_years = "full", list(passed)
+                con.execute(f"attach '{tmp}' as new (storage_version '{STORAGE_VERSION}')").fetchall()
+                _write_full(con, result, build_tables, old_tables)
             for table in _tables(con, "new"):
                 result.table_rows[table] = con.execute(f"select count(*) from new.marts.{table}").fetchall()[0][0]
             con.execute("checkpoint new").fetchall()
@@ -119,6 +186,59 @@ def publish(build_db: Path, warehouse: Path) -> PublishResult:
         os.replace(tmp, target)
         _fsync(warehouse)
     return result
+
+
+def _write_full(con, result: PublishResult, build_tables: set[str], old_tables: set[str]) -> None:
+    """A complete new file: the passed years from the build, the kept years from the old file."""
+    passed_sql, kept_sql = _years_sql(result.published_years), _years_sql(result.kept_years)
+    con.execute("create schema new.marts").fetchall()
+    for table in YEARLY_TABLES:
+        parts = []
+        if table in build_tables:
+            parts.append(f"select * from b.marts.{table} where year in {passed_sql}")
+        if table in old_tables:
+            parts.append(f"select * from old.marts.{table} where year in {kept_sql}")
+        if not parts:
+            continue
+        con.execute(f"create table new.marts.{table} as {' union all by name '.join(parts)} order by all").fetchall()
+    for table in GLOBAL_TABLES:
+        source = "b" if table in build_tables else ("old" if table in old_tables else None)
+        if source:
+            con.execute(f"create table new.marts.{table} as select * from {source}.marts.{table} order by all").fetchall()
+    # which years the file holds, and since when: a dashboard can show "data as of"
+    con.execute("create table new.marts.publish_year (year integer, published_at timestamp, passed_this_run boolean)").fetchall()
+    con.execute(f"insert into new.marts.publish_year select year, checked_at, true from b.audit.year_gate where year in {passed_sql}").fetchall()
+    if result.kept_years:
+        con.execute(f"insert into new.marts.publish_year select year, published_at, false from old.marts.publish_year where year in {kept_sql}").fetchall()
+
+
+def _write_incremental(con, result: PublishResult, old_years: list[int], build_tables: set[str]) -> None:
+    """Change a copy of the old file (attached as `new`) into what `_write_full` would write."""
+    tags = con.execute("select tags from duckdb_databases() where database_name = 'new'").fetchall()[0][0]
+    if (tags or {}).get("storage_version") != STORAGE_VERSION + "+":  # an existing file keeps its version
+        raise RuntimeError(f"the copy of the published file opened with storage version {tags}")
+    result.mode = "incremental"
+    passed_sql, kept_sql = _years_sql(result.published_years), _years_sql(result.kept_years)
+    replaced = result.replaced_years
+    # years to take out: the replaced ones, and any old year neither passed now nor kept (none
+    # by today's rule, kept = every old year not passed now; here so the two paths agree anyway)
+    drop = sorted(set(replaced) | (set(old_years) - set(result.published_years) - set(result.kept_years)))
+    for table in YEARLY_TABLES:
+        if drop:
+            con.execute(f"delete from new.marts.{table} where year in {_years_sql(drop)}").fetchall()
+        if replaced and table in build_tables:
+            con.execute(f"insert into new.marts.{table} by name select * from b.marts.{table} "
+                        f"where year in {_years_sql(replaced)} order by all").fetchall()
+    for table in GLOBAL_TABLES:  # small: as the full rewrite does
+        if table in build_tables:
+            con.execute(f"drop table if exists new.marts.{table}").fetchall()
+            con.execute(f"create table new.marts.{table} as select * from b.marts.{table} order by all").fetchall()
+    con.execute(f"""create temp table publish_year as
+                    select year, checked_at as published_at, true as passed_this_run from b.audit.year_gate where year in {passed_sql}
+                    union all
+                    select year, published_at, false from new.marts.publish_year where year in {kept_sql}""").fetchall()
+    con.execute("delete from new.marts.publish_year").fetchall()
+    con.execute("insert into new.marts.publish_year select * from temp.publish_year").fetchall()
 
 
 def rollback(warehouse: Path) -> Path:

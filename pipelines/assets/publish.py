@@ -16,10 +16,14 @@ from .gate import year_gate
 )
 def published_warehouse(context: dg.AssetExecutionContext, paths: FollowupPaths) -> dg.MaterializeResult:
     result = publish(paths.build_db(), paths.warehouse())
-    context.log.info(f"published {result.path}: years {result.published_years}, kept {result.kept_years}")
+    context.log.info(f"published {result.path} ({result.mode}{': ' + result.reason if result.reason else ''}): "
+                     f"years {result.published_years}, replaced {result.replaced_years}, kept {result.kept_years}")
     return dg.MaterializeResult(metadata={
         "path": str(result.path),
         "published_years": str(result.published_years),
         "kept_years": str(result.kept_years),
+        "mode": result.mode,  # 'incremental' (a copy of the old file, replaced years rewritten) or 'full'
+        "replaced_years": str(result.replaced_years),
+        **({"full_rewrite_reason": result.reason} if result.reason else {}),
         **{f"rows.{t}": n for t, n in sorted(result.table_rows.items())},
     })
