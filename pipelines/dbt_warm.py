@@ -119,7 +119,14 @@ def _run_child(conn: socket.socket, request: dict) -> None:
 
 
 def serve(path: str) -> None:
-    """Listen on `path`; fork a child per request. Runs until terminated."""
+    """Listen on `path`; fork a child per request. Runs until terminated, or until the process
+    that started it ends (even killed outright: Linux sends this one SIGTERM then)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the starter already ended before the line above
+        return
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(8)

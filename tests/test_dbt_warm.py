@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from pipelines import config
@@ -46,3 +47,29 @@ def test_without_a_server_the_client_is_the_real_dbt(tmp_path):
     assert out.returncode == 0 and "installed: 1.11" in out.stdout
     bogus = client("no-such-command", env={SOCKET_ENV: missing})
     assert bogus.returncode == 2
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_the_server_ends_with_the_process_that_started_it():
+    """A `followup run` killed outright (SIGKILL: no cleanup runs) leaves no warm dbt behind."""
+    code = ("import os, time\nfrom pipelines.dbt_warm import warm_dbt\n"
+            "with warm_dbt():\n    print(os.getpid(), flush=True)\n    time.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=config.PROJECT_ROOT)
+    try:
+        parent.stdout.readline()
+        server = int(Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text().split()[0])
+        assert _alive(server)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(server)
