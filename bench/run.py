@@ -411,24 +411,31 @@ def summarise(runs: list[dict], key: str, field: str = "wall_s"):
 
 
 def benchmark(profile: str, runs: int, smoke: bool = False, skip: set[str] = frozenset(),
-              timeout: float | None = None, executions: int = 50, out: Path = OUT, peer_runs: int | None = None) -> dict:
+              timeout: float | None = None, executions: int = 50, out: Path = OUT, peer_runs: int | None = None,
+              reuse_setup: bool = False) -> dict:
     raw = profile_raw(profile)
     years = raw_years(raw)
     last = years[-1]
     work = out / "work" / profile
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    prev = work / "wh_prev"
+    reusable = reuse_setup and (prev / "followup.duckdb").exists() and (work / "raw_without_new_year").is_dir()
+    for child in (work.iterdir() if work.is_dir() else []):
+        if not (reusable and child.name in ("wh_prev", "raw_without_new_year")):
+            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
     logs = work / "logs"
-    logs.mkdir()
+    logs.mkdir(parents=True)
     result = {"profile": profile, "raw": str(raw), "years": years, "new_year": last, "runs": [], "smoke": smoke,
               "machine": machine(), "command": "python bench/run.py " + " ".join(sys.argv[1:]), "no_reports": bool(FOLLOWUP_EXTRA),
               "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "load_before": os.getloadavg()}
 
     # the warehouse that has published every year but the new one (copied fresh for each run)
-    prev = None
-    if "new_year" not in skip and not smoke:
+    if "new_year" in skip or smoke:
+        prev = None
+    elif reusable:
+        print(f"set-up reused: {prev} (every year but {last}, from an earlier run of this benchmark)", flush=True)
+        result["setup_prev_build"] = {"reused": str(prev)}
+    else:
         prev_raw = raw_without_year(raw, last, work / "raw_without_new_year")
-        prev = work / "wh_prev"
         print(f"setting up: publishing every year but {last} ...", flush=True)
         r = _followup(prev_raw, prev, [], logs / "setup_prev.log", timeout)
         result["setup_prev_build"] = {k: r[k] for k in ("wall_s", "rc")}
@@ -690,6 +697,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip", default="", help="comma-separated: floor, build, peer, rerun, new_year, queries, reports")
     p.add_argument("--peer-runs", type=int, help="run the pandas peer in the first N rounds only (national: ~50 min each); "
                    "its ratio is then the median over those rounds")
+    p.add_argument("--reuse-setup", action="store_true", help="keep the N-1-year warehouse of an earlier run of this "
+                   "profile (its set-up build is not a measured figure; national: ~10 min) instead of building it again")
     p.add_argument("--timeout", type=float, help="seconds; any one measured command is killed after this long")
     p.add_argument("--executions", type=int, default=50, help="executions of each dashboard query (default 50)")
     p.add_argument("--smoke", action="store_true", help="fast check that everything runs: the new year is reloaded onto the "
@@ -707,7 +716,7 @@ def main(argv: list[str] | None = None) -> int:
         result = json.loads(args.from_json.read_text())
         result["summary"] = summary(result)
     else:
-        result = benchmark(args.profile, args.runs, args.smoke, skip, args.timeout, args.executions, args.out.resolve(), args.peer_runs)
+        result = benchmark(args.profile, args.runs, args.smoke, skip, args.timeout, args.executions, args.out.resolve(), args.peer_runs, args.reuse_setup)
     text = report(result)
     print()
     print(text)
