@@ -302,6 +302,6 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
             from (unpivot (select respondent_no, {", ".join(q(c) for c in questions)} from _respondents)
                   on {", ".join(q(c) for c in questions)} into name kolumn value answer)""",
                     {"source": source, "year": year}).fetchall()
+        n += con.execute("select count(*) from _respondents").fetchall()[0][0]
         con.execute("drop table _respondents").fetchall()
-        n += con.execute(f"select count(*) from {t.name} where {clean}").fetchall()[0][0]
     return n
