@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV_PORT ?= 3000
 
 .PHONY: run test dev demo-data clean
 
@@ -19,14 +20,14 @@ run: $(STAMP)          ## load, check and publish the demo data in raw/ into war
 test: $(STAMP)         ## the test suite (real Dagster, dbt and DuckDB; a few minutes)
 	$(BIN)/pytest -q
 
-dev: $(STAMP)          ## the Dagster UI on the same instance as `followup run`
-	DAGSTER_HOME=$(CURDIR) FOLLOWUP_DAGSTER_STORAGE=$(CURDIR)/warehouse/.dagster \
-	FOLLOWUP_DAGSTER_COMPUTE_LOGS=$(CURDIR)/warehouse/.dagster/compute_logs \
-	FOLLOWUP_BUILD_DB=$(CURDIR)/warehouse/.build/build.duckdb \
-	$(BIN)/dagster dev -m pipelines.definitions
+dev: $(STAMP)          ## the Dagster UI (and its daemon: schedule, sensor, run queue) on the instance of `followup run`
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(CURDIR) \
+	FOLLOWUP_DAGSTER_STORAGE=$${FOLLOWUP_DAGSTER_STORAGE:-$$(realpath -m $${FOLLOWUP_WAREHOUSE_DIR:-warehouse})/.dagster} \
+	FOLLOWUP_DAGSTER_COMPUTE_LOGS=$${FOLLOWUP_DAGSTER_COMPUTE_LOGS:-$$(realpath -m $${FOLLOWUP_WAREHOUSE_DIR:-warehouse})/.dagster/compute_logs} \
+	$(BIN)/dg dev --port $(DEV_PORT)
 
 demo-data: $(STAMP)    ## regenerate the committed demo set in raw/ (seeded, reproducible)
 	$(BIN)/python -m pipelines.demo.generate --out raw --profile small
 
-clean:
-	rm -rf warehouse/.build warehouse/.dagster warehouse/followup*.duckdb warehouse/reports
+clean:                 ## build output only; never the published file or its rollback copy (what BI tools read)
+	rm -rf warehouse/.build warehouse/.dagster

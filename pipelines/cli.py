@@ -1,15 +1,17 @@
 """`followup`: the command line (contract section 1).
 
-    followup run [--year YYYY] [-v] [--no-reports]
-                                      load, check and publish every year (or one), then make the
-                                      printable reports of what was published
+    followup run [--year YYYY] [--force] [--wait] [-v] [--no-reports]
+                                      load the years whose raw files or code changed (every year
+                                      with --force; one with --year), check each year, publish,
+                                      write the run report and the printable reports
     followup report --kommun K --year Y | --all [--year Y]
                                       the printable follow-up report (HTML and PDF)
     followup rollback                 put the previous published file back
     followup years                    list the years the raw directory holds
 
-`run` executes the same Dagster asset graph as `dagster dev` and the sensors, in-process, on the
-instance that dagster.yaml configures (so its runs appear in the UI's run history). Exit codes:
+`run` starts the `followup` job, the same one `dagster dev`, the schedule and the sensor start,
+in this process, on the instance that dagster.yaml configures (so its runs appear in the UI's
+run history), and prints the run's concise lines as it goes. Exit codes:
 0 every year passed and the warehouse is published; 1 at least one year failed its checks (the
 others are published); 2 the command could not run.
 """
@@ -71,88 +73,78 @@ def cmd_run(args) -> int:
     if args.year is not None:
         if args.year not in years:
             raise CannotRun(f"{args.year} is not a year of {root} (years found: {', '.join(map(str, years)) or 'none'})")
-        years = [args.year]
     if not years:
         raise CannotRun(f"{root} holds no year: no <source>/<year>/ folder and no Kolada period")
 
     _prepare_environment()
-    run_config = _quiet(args.verbose)
+    _quiet(args.verbose)
     import dagster as dg
 
-    from .report import RunReport
-    from .stages import describe_year_run
+    from .faults import describe
+    from .lock import WarehouseBusy, writer_lock
+    from dagster._core.utils import make_new_run_id
 
-    _say(f"followup: {len(years)} year(s) from {root}")
-    _say(f"          warehouse {config.warehouse_dir()}  (Dagster instance: {os.environ['DAGSTER_HOME']}/dagster.yaml)")
+    warehouse = config.warehouse_dir()
+    run_id = make_new_run_id()
     t_all = time.monotonic()
     try:
-        from .definitions import defs
-    except Exception as e:  # a broken dbt project or code: nothing can run
-        raise CannotRun(f"the pipeline's definitions do not load: {type(e).__name__}: {str(e).strip().splitlines()[-1]}") from e
-    from .partitions import year_partitions
+        with writer_lock(warehouse, run_id=run_id, wait=args.wait):
+            _say(f"followup: {'year ' + str(args.year) if args.year else f'{len(years)} year(s)'} from {root}"
+                 + ("  (--force: every year is loaded again)" if args.force else ""))
+            _say(f"          warehouse {warehouse}  (Dagster instance {os.environ['DAGSTER_HOME']}/dagster.yaml, run {run_id})")
+            try:
+                from .definitions import defs
+            except Exception as e:  # a broken dbt project or code: nothing can run
+                raise CannotRun(f"the pipeline's definitions do not load: {type(e).__name__}: {str(e).strip().splitlines()[-1]}") from e
+            job = defs.resolve_job_def("followup")
+            run_config = {
+                "ops": {"load_plan": {"config": {"years": [args.year] if args.year else [], "force": bool(args.force)}},
+                        "printed_reports": {"config": {"enabled": not args.no_reports}}},
+                "loggers": {"followup_console": {},
+                            **({"console": {"config": {"log_level": "DEBUG"}}} if args.verbose else {})},
+            }
+            from . import lines
 
-    instance = dg.DagsterInstance.get()
-    existing = set(instance.get_dynamic_partitions(year_partitions.name))
-    new = [str(y) for y in years if str(y) not in existing]
-    if new:
-        instance.add_dynamic_partitions(year_partitions.name, new)
-    load_job = defs.resolve_job_def("load_year")
-    publish_job = defs.resolve_job_def("publish")
-
-    from .dbt_warm import warm_dbt
-
-    report = RunReport(raw_dir=root, warehouse=config.warehouse_dir())
-    with warm_dbt():  # one dbt start-up for all the years' dbt commands (pipelines/dbt_warm.py)
-        for year in years:
-            t0 = time.monotonic()
+            lines.OUT = sys.stdout
             with _silenced(args.verbose):
-                result = load_job.execute_in_process(partition_key=str(year), instance=instance, run_config=run_config, raise_on_error=False)
-            for line in describe_year_run(year, result, time.monotonic() - t0):
-                _say(line)
-            report.add_year_run(year, result)
+                result = job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.get(), run_id=run_id,
+                                                raise_on_error=False, tags={"followup/trigger": "cli"})
+    except WarehouseBusy as e:
+        raise CannotRun(f"{e}; wait for it to finish or run again with --wait") from None
+    except KeyboardInterrupt:
+        raise CannotRun("interrupted (Ctrl-C): the published warehouse is as it was; the next run starts over") from None
+    except CannotRun:
+        raise
+    except Exception as e:  # Dagster's own storage, the build folder, ...: one line, never a traceback
+        raise CannotRun(f"the run could not go on: {describe(e)}; the published warehouse is as it was") from None
+    return _finish(result, t_all)
 
-    t0 = time.monotonic()
-    with _silenced(args.verbose):
-        pub = publish_job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
-    if not pub.success:
-        failure = next((e for e in pub.all_events if e.is_step_failure), None)
-        msg = failure.step_failure_data.error.message.strip().splitlines()[0] if failure else "unknown error"
-        report.write(publish=None)
-        raise CannotRun(f"publishing failed, the published warehouse is unchanged: {msg}")
-    from .publish import PUBLISHED
-    from .summary import published_summary
 
-    summary = published_summary(config.warehouse_dir() / PUBLISHED)
-    paths = report.write(publish=summary)
-    _say(f"publish   ok     {config.warehouse_dir() / PUBLISHED}  ({time.monotonic() - t0:.1f} s)")
-    for line in summary.lines():
-        _say(line)
-    _say(f"report    {paths[0]}  and  {paths[1]}")
-    passed_now = [y for y in years if y not in report.failed_years()]
-    if not args.no_reports and passed_now:
-        _make_reports(passed_now)
-    failed = report.failed_years()
+def _finish(result, t_all: float) -> int:
+    """Exit code and last line from the run's outcome and its run report."""
+    import json
+
+    failure = next(iter(result.get_step_failure_events()), None) if not result.success else None
+    if failure is not None or not result.success:
+        err = failure.step_failure_data.error if failure else None
+        cause = _error_line(err) if err else "the run failed"
+        step = failure.step_key if failure else "run"
+        published = "the published warehouse is unchanged" if step != "printed_reports" else "the data is published"
+        raise CannotRun(f"{step} failed: {cause}; {published} (reports/latest.json names the failure)")
+    report = json.loads((config.reports_dir() / "latest.json").read_text(encoding="utf-8"))
+    failed = [y["year"] for y in report["years"] if not y["passed"]]
     _say(f"done in {time.monotonic() - t_all:.1f} s: " + (
         f"{len(failed)} year(s) failed their checks and kept their last published version: {', '.join(map(str, failed))}" if failed
         else "every year passed"))
     return EXIT_FAILED_YEARS if failed else EXIT_OK
 
 
-def _make_reports(years: list[int]) -> None:
-    """The printable reports of the municipalities and years this run published (issue 8).
-    A report that cannot be made is said, but does not fail the run: the data is published."""
-    from .report_doc import render_all
-
-    t0 = time.monotonic()
-    made = []
-    for year in years:
-        try:
-            made += render_all(config.published_path(), year, config.reports_dir(), workers=os.cpu_count() or 1)
-        except Exception as e:  # noqa: BLE001 - the publish stands; say what went wrong
-            _say(f"reports   FAILED for {year}: {type(e).__name__}: {e}")
-    if made:
-        _say(f"reports   {len(made)} printable report(s) in {config.reports_dir()}/<kommunkod>/<year>.html|pdf"
-             f"  ({time.monotonic() - t0:.1f} s)")
+def _error_line(err) -> str:
+    """The cause of a step failure in one line (the innermost error's first line)."""
+    while getattr(err, "cause", None) is not None:
+        err = err.cause
+    text = (err.message or "").strip().splitlines()
+    return text[0][:400] if text else err.cls_name or "unknown error"
 
 
 def cmd_report(argv: list[str]) -> int:
@@ -191,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--year", type=int, help="load only this year")
     run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's and dbt's own logs")
     run.add_argument("--no-reports", action="store_true", help="do not make the printable reports after publishing")
+    run.add_argument("--force", action="store_true", help="load every year again, changed or not")
+    run.add_argument("--wait", action="store_true", help="when another run is writing the warehouse, wait for it instead of exiting 2")
     run.set_defaults(func=cmd_run)
     sub.add_parser("report", help="make the printable follow-up report (see `followup report -h`)", add_help=False)
     rb = sub.add_parser("rollback", help="put the previous published warehouse back")

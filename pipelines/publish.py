@@ -125,66 +125,91 @@ def _incremental_obstacle(con, target: Path, build_tables: set[str]) -> str | No
     return None
 
 
+def _strays(warehouse: Path) -> tuple[Path, ...]:
+    tmp = warehouse / TEMPORARY
+    return tmp, tmp.with_name(tmp.name + ".wal"), warehouse / (PREVIOUS + ".tmp")
+
+
+def remove_strays(warehouse: Path) -> None:
+    """Temporary files of a publish that was killed (the published file itself is never touched)."""
+    with publish_lock(warehouse):
+        for stray in _strays(warehouse):
+            stray.unlink(missing_ok=True)
+
+
 def publish(build_db: Path, warehouse: Path, incremental: bool = True) -> PublishResult:
     """Publish the build's passed years (see the module docstring). `incremental=False` forces a
     full rewrite (the result is the same; tests compare the two)."""
     target = warehouse / PUBLISHED
     tmp = warehouse / TEMPORARY
     with publish_lock(warehouse):
-        for stray in (tmp, tmp.with_name(tmp.name + ".wal")):
+        strays = _strays(warehouse)
+        for stray in strays:
             stray.unlink(missing_ok=True)
-        con = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
         try:
-            con.execute(f"attach '{build_db}' as b (read_only)").fetchall()
-            has_old = target.exists()
-            if has_old:
-                con.execute(f"attach '{target}' as old (read_only)").fetchall()
-            passed = [r[0] for r in con.execute("select year from b.audit.year_gate where passed order by year").fetchall()]
-            build_tables = _tables(con, "b")
-            old_tables = _tables(con, "old") if has_old else set()
-            old_years: list[int] = []
-            if "publish_year" in old_tables:
-                old_years = [r[0] for r in con.execute("select year from old.marts.publish_year order by year").fetchall()]
-            kept = [y for y in old_years if y not in passed]
-            result = PublishResult(target, passed, kept)
-            if not incremental:
-                result.reason = "full rewrite requested"
-            elif not has_old:
-                result.reason = "no published file yet"
+            result = _publish_locked(build_db, warehouse, target, tmp, incremental)
+        except BaseException:
+            # a failed or interrupted publish leaves the published file as it was, and no temp file
+            for stray in strays:
+                with contextlib.suppress(OSError):
+                    stray.unlink(missing_ok=True)
+            raise
+    return result
+
+
+def _publish_locked(build_db: Path, warehouse: Path, target: Path, tmp: Path, incremental: bool) -> PublishResult:
+    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
+    try:
+        con.execute(f"attach '{build_db}' as b (read_only)").fetchall()
+        has_old = target.exists()
+        if has_old:
+            con.execute(f"attach '{target}' as old (read_only)").fetchall()
+        passed = [r[0] for r in con.execute("select year from b.audit.year_gate where passed order by year").fetchall()]
+        build_tables = _tables(con, "b")
+        old_tables = _tables(con, "old") if has_old else set()
+        old_years: list[int] = []
+        if "publish_year" in old_tables:
+            old_years = [r[0] for r in con.execute("select year from old.marts.publish_year order by year").fetchall()]
+        kept = [y for y in old_years if y not in passed]
+        result = PublishResult(target, passed, kept)
+        if not incremental:
+            result.reason = "full rewrite requested"
+        elif not has_old:
+            result.reason = "no published file yet"
+        else:
+            result.reason = _incremental_obstacle(con, target, build_tables)
+        if incremental and has_old and result.reason is None:
+            # a passed year is replaced unless the old file holds exactly this pass of it
+            replaced = [r[0] for r in con.execute(
+                """select g.year from b.audit.year_gate g left join old.marts.publish_year p using (year)
+                   where g.passed and p.published_at is distinct from g.checked_at order by g.year""").fetchall()]
+            if 2 * len(replaced) > len(passed) + len(kept):  # e.g. `followup run` over every year
+                result.reason = f"most years changed ({len(replaced)} of {len(passed) + len(kept)})"
             else:
-                result.reason = _incremental_obstacle(con, target, build_tables)
-            if incremental and has_old and result.reason is None:
-                # a passed year is replaced unless the old file holds exactly this pass of it
-                replaced = [r[0] for r in con.execute(
-                    """select g.year from b.audit.year_gate g left join old.marts.publish_year p using (year)
-                       where g.passed and p.published_at is distinct from g.checked_at order by g.year""").fetchall()]
-                if 2 * len(replaced) > len(passed) + len(kept):  # e.g. `followup run` over every year
-                    result.reason = f"most years changed ({len(replaced)} of {len(passed) + len(kept)})"
-                else:
-                    result.replaced_years = replaced
-            if incremental and has_old and result.reason is None:
-                con.execute("detach old").fetchall()
-                shutil.copyfile(target, tmp)  # a copy, not a link: the old file stays as it is (readers, rollback)
-                con.execute(f"attach '{tmp}' as new").fetchall()
-                _write_incremental(con, result, old_years, build_tables)
-            else:
-                result.mode, result.replaced_years = "full", list(passed)
-                con.execute(f"attach '{tmp}' as new (storage_version '{STORAGE_VERSION}')").fetchall()
-                _write_full(con, result, build_tables, old_tables)
-            for table in _tables(con, "new"):
-                result.table_rows[table] = con.execute(f"select count(*) from new.marts.{table}").fetchall()[0][0]
-            con.execute("checkpoint new").fetchall()
-            con.execute("detach new").fetchall()
-        finally:
-            con.close()
-        _fsync(tmp)
-        if target.exists():
-            prev_tmp = warehouse / (PREVIOUS + ".tmp")
-            prev_tmp.unlink(missing_ok=True)
-            os.link(target, prev_tmp)
-            os.replace(prev_tmp, warehouse / PREVIOUS)
-        os.replace(tmp, target)
-        _fsync(warehouse)
+                result.replaced_years = replaced
+        if incremental and has_old and result.reason is None:
+            con.execute("detach old").fetchall()
+            shutil.copyfile(target, tmp)  # a copy, not a link: the old file stays as it is (readers, rollback)
+            con.execute(f"attach '{tmp}' as new").fetchall()
+            _write_incremental(con, result, old_years, build_tables)
+        else:
+            result.mode, result.replaced_years = "full", list(passed)
+            con.execute(f"attach '{tmp}' as new (storage_version '{STORAGE_VERSION}')").fetchall()
+            _write_full(con, result, build_tables, old_tables)
+        for table in _tables(con, "new"):
+            result.table_rows[table] = con.execute(f"select count(*) from new.marts.{table}").fetchall()[0][0]
+        con.execute("checkpoint new").fetchall()
+        con.execute("detach new").fetchall()
+    finally:
+        con.close()
+    _fsync(tmp)
+    if target.exists():
+        prev_tmp = warehouse / (PREVIOUS + ".tmp")
+        prev_tmp.unlink(missing_ok=True)
+        os.link(target, prev_tmp)
+        os.replace(prev_tmp, warehouse / PREVIOUS)
+    os.replace(tmp, target)
+    _fsync(warehouse)
     return result
 
 

@@ -5,105 +5,111 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 
-from . import config
 
 ISSUE_KEYS = ("year", "source", "file", "row", "column", "rule", "message", "severity")
+ACTION_TEXT = {"load": "loaded", "rebuild": "rebuilt (dbt only)", "unchanged": "unchanged"}
 
 
-@dataclass
-class RunReport:
-    raw_dir: Path
-    warehouse: Path
-    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
-    runs: dict[int, dict] = field(default_factory=dict)
+def published_years(path: Path) -> dict[int, object]:
+    """year -> published_at of the version the published file holds."""
+    if not path.exists():
+        return {}
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        if not con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'publish_year'").fetchall()[0][0]:
+            return {}
+        return dict(con.execute("select year, published_at from marts.publish_year").fetchall())
+    finally:
+        con.close()
 
-    def add_year_run(self, year: int, result: dg.ExecuteInProcessResult) -> None:
-        extra = []
-        if not result.success:
-            # a failure that no check recorded as a finding (a dbt test, a crash): name the step
-            for event in result.get_step_failure_events():
-                if event.step_key.startswith("ingest_") or event.step_key == "year_gate":
-                    continue
-                err = event.step_failure_data.error
-                message = (err.message if err else "step failed").strip()
-                extra.append(dict(year=year, source="dbt" if "dbt" in event.step_key else "pipeline", file=None, row=None,
-                                  column=None, rule=f"step_failed:{event.step_key}", message=message[:2000], severity="error"))
-        self.runs[year] = {"run_id": result.run_id, "success": result.success, "extra": extra}
 
-    def _collect(self) -> list[dict]:
-        years = sorted(self.runs)
-        path = config.build_db_path()
-        issues: dict[int, list[dict]] = {y: [] for y in years}
-        gate: dict[int, bool] = {}
-        if path.exists() and years:
-            con = duckdb.connect(str(path), read_only=True)
-            try:
-                ys = ",".join(map(str, years))
-                for row in con.execute(f"""select year, source, file, "row", "column", rule, message, severity
-                        from audit.issue where year in ({ys})
-                        order by year, severity, source, file, "row" nulls first, "column" """).fetchall():
-                    issues[row[0]].append(dict(zip(ISSUE_KEYS, row)))
-                gate = dict(con.execute(f"select year, passed from audit.year_gate where year in ({ys})").fetchall())
-            finally:
-                con.close()
-        out = []
-        for y in years:
-            passed = bool(gate.get(y)) and self.runs[y]["success"]
-            out.append({"year": y, "passed": passed, "run_id": self.runs[y]["run_id"],
-                        "issues": self.runs[y]["extra"] + issues[y]})
-        return out
+def build_run_report(build_db: Path, warehouse: Path, raw_dir: Path, run_id: str, failure: dict | None = None) -> dict:
+    """The run report of `run_id` from the build database (the plan, each year's gate and
+    findings) and what the published file holds. `failure`: a step that failed ({"step",
+    "message"}), e.g. a publish that could not be written."""
+    from .publish import PUBLISHED
+    from .summary import published_summary
 
-    def failed_years(self) -> list[int]:
-        return [y["year"] for y in self._collect() if not y["passed"]]
+    years: list[dict] = []
+    if build_db.exists():
+        con = duckdb.connect(str(build_db), read_only=True)
+        try:
+            has_plan = con.execute("select count(*) from duckdb_tables() where schema_name = 'audit' and table_name = 'run_plan'").fetchall()[0][0]
+            plan = con.execute("select year, action, reason from audit.run_plan where run_id = ? order by year",
+                               [run_id]).fetchall() if has_plan else []
+            if not plan:  # a run without the plan step: the years it gated
+                plan = [(r[0], "rebuild", "gated in this run") for r in con.execute(
+                    "select year from audit.year_gate where run_id = ? order by year", [run_id]).fetchall()]
+            gate = {r[0]: r[1:] for r in con.execute("select year, passed, checked_at, run_id from audit.year_gate").fetchall()}
+            for year, action, reason in plan:
+                issues = [dict(zip(ISSUE_KEYS, r)) for r in con.execute(
+                    """select year, source, file, "row", "column", rule, message, severity from audit.issue where year = ?
+                       order by severity, source, file, "row" nulls first, "column", rule""", [year]).fetchall()]
+                passed, checked_at, gate_run = gate.get(year, (False, None, None))
+                if action != "unchanged" and gate_run != run_id:  # the run stopped before this year's gate
+                    passed = False
+                    if not any(i["severity"] == "error" for i in issues):
+                        cause = failure["message"] if failure else "the run stopped before the year's gate"
+                        issues.insert(0, dict(year=year, source="pipeline", file=None, row=None, column=None,
+                                              rule=f"step_failed:{failure['step']}" if failure else "not_gated",
+                                              message=cause, severity="error"))
+                years.append({"year": year, "passed": bool(passed), "action": ACTION_TEXT.get(action, action),
+                              "reason": reason, "run_id": gate_run, "checked_at": checked_at, "issues": issues})
+        finally:
+            con.close()
+    published_at = published_years(warehouse / PUBLISHED)
+    for y in years:
+        if y["year"] in published_at:
+            same = y["passed"] and published_at[y["year"]] == y["checked_at"]
+            y["published"] = "published" if same else "kept: the last version that passed"
+        else:
+            y["published"] = "absent: no version of this year is published"
+        y["checked_at"] = str(y["checked_at"]) if y["checked_at"] else None
+    summary = published_summary(warehouse / PUBLISHED)
+    return {
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "raw_dir": str(raw_dir),
+        "warehouse": str(warehouse),
+        "passed": all(y["passed"] for y in years) and failure is None,
+        "failure": failure,
+        "years": years,
+        "published": summary.as_dict() if (warehouse / PUBLISHED).exists() else None,
+    }
 
-    def write(self, publish) -> tuple[Path, Path]:
-        years = self._collect()
-        published = publish.as_dict() if publish else None
-        for y in years:
-            if y["passed"]:
-                y["published"] = "published"
-            elif published and y["year"] in published["years"]:
-                y["published"] = "kept: the last version that passed"
-            else:
-                y["published"] = "absent: no version of this year ever passed"
-        doc = {
-            "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "started_at": self.started_at.isoformat(timespec="seconds"),
-            "raw_dir": str(self.raw_dir),
-            "warehouse": str(self.warehouse),
-            "passed": all(y["passed"] for y in years),
-            "years": years,
-            "published": published,
-        }
-        out = self.warehouse / "reports"
-        out.mkdir(parents=True, exist_ok=True)
-        json_path, md_path = out / "latest.json", out / "latest.md"
-        _atomic_write(json_path, json.dumps(doc, ensure_ascii=False, indent=2, default=str))
-        _atomic_write(md_path, render_markdown(doc))
-        return json_path, md_path
+
+def write_run_report(doc: dict, warehouse: Path) -> tuple[Path, Path]:
+    out = warehouse / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / "latest.json", out / "latest.md"
+    _atomic_write(json_path, json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+    _atomic_write(md_path, render_markdown(doc))
+    return json_path, md_path
 
 
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def render_markdown(doc: dict) -> str:
     lines = [f"# followup run report, {doc['generated_at']}", "",
              f"Raw files: `{doc['raw_dir']}`  ", f"Warehouse: `{doc['warehouse']}`", "",
-             "**Every year passed.**" if doc["passed"] else "**At least one year failed its checks and was not published.**", "",
-             "| year | checks | published file holds | errors | warnings |", "|---|---|---|---|---|"]
+             "**Every year passed.**" if doc["passed"] else "**At least one year failed its checks and was not published.**"
+             if not doc.get("failure") else f"**The run failed at `{doc['failure']['step']}`: {doc['failure']['message']}**", "",
+             "| year | this run | checks | published file holds | errors | warnings |", "|---|---|---|---|---|---|"]
     for y in doc["years"]:
         e = sum(1 for i in y["issues"] if i["severity"] == "error")
         w = len(y["issues"]) - e
-        lines.append(f"| {y['year']} | {'passed' if y['passed'] else 'FAILED'} | {y['published']} | {e} | {w} |")
+        lines.append(f"| {y['year']} | {y.get('action', '')} | {'passed' if y['passed'] else 'FAILED'} | {y['published']} | {e} | {w} |")
     for y in doc["years"]:
         if not y["issues"]:
             continue

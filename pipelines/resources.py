@@ -1,5 +1,6 @@
-"""Resources: the build database (private to the pipeline) and where raw files and the
-published warehouse live. Paths come from FOLLOWUP_RAW_DIR / FOLLOWUP_WAREHOUSE_DIR at run time."""
+"""Resources: where raw files and the published warehouse live, the build database (private to
+the pipeline) and the warehouse's writer lock. Paths come from FOLLOWUP_RAW_DIR /
+FOLLOWUP_WAREHOUSE_DIR at run time."""
 from __future__ import annotations
 
 import contextlib
@@ -10,10 +11,15 @@ import duckdb
 
 from . import config
 from .ingest import ensure_schema
+from .lock import writer_lock
 
 
 class FollowupPaths(dg.ConfigurableResource):
-    """Raw and warehouse directories; empty = the contract's environment variables and defaults."""
+    """Raw and warehouse directories; empty = the contract's environment variables and defaults.
+
+    While a run uses it, the run holds the warehouse's writer lock (pipelines/lock.py): the job
+    runs its steps one after another in one process (the in-process executor), so the build
+    database has one writer at a time, and a second run on the same warehouse cannot interleave."""
 
     raw_dir: str = ""
     warehouse_dir: str = ""
@@ -28,8 +34,13 @@ class FollowupPaths(dg.ConfigurableResource):
         return self.warehouse() / ".build" / "build.duckdb"
 
     def dbt_target(self) -> Path:
-        """dbt's target folder for this warehouse: its parse state and each run's artifacts."""
+        """dbt's target folder for this warehouse: each run's artifacts (run_results.json)."""
         return self.warehouse() / ".build" / "dbt"
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext):
+        with writer_lock(self.warehouse(), run_id=context.run_id):
+            yield self
 
     @contextlib.contextmanager
     def build_connection(self):

@@ -1,28 +1,55 @@
-{#- Yearly partitions. Per-year models are incremental: the pre-hook deletes the year, the model
-    inserts it again. The year is `--vars '{year: YYYY}'` (by hand), else the environment variable
-    FOLLOWUP_YEAR (what each Dagster partition sets), else none = every year.
+{#- Years. Per-year models are incremental: the pre-hook deletes the years being built, the model
+    inserts them again. Which years:
+    - by hand: `--vars '{years: [2021, 2022]}'` or `--vars '{year: 2022}'`; without either, every
+      year in the raw schema is rebuilt;
+    - a followup run: `--vars '{years: run}'`, the years the run wrote to `audit.build_year` before
+      it started dbt (one dbt invocation for all of them). The var is the same in every run, so
+      dbt keeps its partial parse (a changed var makes dbt parse the whole project again). -#}
 
-    FOLLOWUP_YEAR is read only at execution (`execute`), never while dbt parses: a var or env var
-    seen at parse time that changes between invocations makes dbt re-parse the whole project
-    (~1.6 s per year on this machine), while an unchanged project keeps its partial parse. -#}
-
-{% macro partition_year() -%}
-  {%- set year = var('year', none) -%}
-  {%- if year is none and execute -%}
-    {%- set from_env = env_var('FOLLOWUP_YEAR', '') | trim -%}
-    {%- set year = from_env | int if from_env else none -%}
+{% macro partition_years() -%}
+  {%- set years = var('years', none) -%}
+  {%- if years == 'run' -%}
+    {{ return('run') }}
   {%- endif -%}
-  {{ return(year) }}
+  {%- if years is none and var('year', none) is not none -%}
+    {%- set years = [var('year')] -%}
+  {%- endif -%}
+  {%- if years is string -%}
+    {%- set years = years.replace('[', '').replace(']', '').split(',') | map('trim') | reject('equalto', '') | list -%}
+  {%- endif -%}
+  {%- if years is not none -%}
+    {%- set years = years | map('int') | list -%}
+  {%- endif -%}
+  {{ return(years) }}
 {%- endmacro %}
 
+{#- `year in (...)` for the years being built (`false` for an empty list), else `true`. -#}
 {% macro year_filter(column='year') -%}
-  {%- if partition_year() is not none -%} {{ column }} = {{ partition_year() }} {%- else -%} true {%- endif -%}
+  {%- set years = partition_years() -%}
+  {%- if years == 'run' -%} {{ column }} in (select year from audit.build_year)
+  {%- elif years is none -%} true
+  {%- elif years | length == 0 -%} false
+  {%- else -%} {{ column }} in ({{ years | join(', ') }})
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The years being built and the year before each (trend and prev_value read last year's values). -#}
+{% macro year_and_previous_filter(column='year') -%}
+  {%- set years = partition_years() -%}
+  {%- if years == 'run' -%} {{ column }} in (select year from audit.build_year union select year - 1 from audit.build_year)
+  {%- elif years is none -%} true
+  {%- elif years | length == 0 -%} false
+  {%- else -%}
+    {%- set both = [] -%}
+    {%- for y in years -%}{%- do both.append(y) -%}{%- do both.append(y - 1) -%}{%- endfor -%}
+    {{ column }} in ({{ both | unique | sort | join(', ') }})
+  {%- endif -%}
 {%- endmacro %}
 
 {% macro delete_partition() -%}
   {%- if is_incremental() -%}
-    {%- if partition_year() is not none -%}
-      delete from {{ this }} where year = {{ partition_year() }}
+    {%- if partition_years() is not none -%}
+      delete from {{ this }} where {{ year_filter() }}
     {%- else -%}
       delete from {{ this }}
     {%- endif -%}
@@ -34,9 +61,9 @@
   {{ custom_schema_name if custom_schema_name is not none else target.schema }}
 {%- endmacro %}
 
-{#- Data tests of per-year models carry `config: {where: partition_year}`: at execution that is the
-    loaded year's filter (see partition_year), so a year's tests read that year only. Any other
-    `where` works as in dbt. -#}
+{#- Data tests of per-year models carry `config: {where: partition_year}`: the years being built
+    (see partition_years), so a run's tests read the years it built. Any other `where` works as
+    in dbt. -#}
 {% macro default__get_where_subquery(relation) -%}
   {%- set where = config.get('where', '') -%}
   {%- if where == 'partition_year' -%}

@@ -1,9 +1,11 @@
-"""The dbt project as Dagster assets: staging -> intermediate -> marts, one year per run
-(FOLLOWUP_YEAR=YYYY). dbt tests become asset checks; a failing test fails the year."""
+"""The dbt project as Dagster assets: staging -> intermediate -> marts. One `dbt build` per run
+for every year the run loads or rebuilds (the years in `audit.build_year`, `--vars '{years: run}'`);
+dbt tests become asset checks. When that build fails, each year is built again on its own to learn which years broke
+(a failed dbt test or model fails only its year's gate)."""
 
-import contextlib
 import functools
 import importlib.metadata
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -11,11 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_EXCLUDE_METADATA_KEY,
+    DAGSTER_DBT_SELECT_METADATA_KEY,
+    DAGSTER_DBT_SELECTOR_METADATA_KEY,
+    DBT_DEFAULT_EXCLUDE,
+    DBT_DEFAULT_SELECT,
+    DBT_DEFAULT_SELECTOR,
+    build_dbt_specs,
+)
+from dagster_dbt.dbt_manifest import validate_manifest
 from packaging import version
 
 from .. import config
-from ..partitions import year_partitions
+from ..lines import fmt_int, say
+from ..plan import read_plan
 from ..resources import FollowupPaths
 
 # dbt is installed beside this Python (the project's venv), which need not be on PATH.
@@ -43,8 +56,7 @@ ensure_manifest()
 
 class FollowupDbtCli(DbtCliResource):
     """dagster-dbt's DbtCliResource, but it learns dbt's version from the installed dbt-core
-    package instead of running `dbt --version` (a 1.8 s Python start-up) in every Dagster run,
-    since resources are built anew for each run and the year's run is one of many."""
+    package instead of running `dbt --version` (a 1.8 s Python start-up) in every run."""
 
     @functools.cached_property
     def _cli_version(self) -> version.Version:
@@ -56,35 +68,6 @@ def _installed_dbt_version() -> version.Version:
     return version.parse(importlib.metadata.version("dbt-core"))
 
 
-@contextlib.contextmanager
-def _environment(**values: str):
-    """Set environment variables for the dbt process started inside the block (dagster-dbt copies
-    os.environ when it starts dbt), and put the old values back after it."""
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def ensure_parse_state(dbt: DbtCliResource, target: Path) -> None:
-    """Keep a parse of the project made for this warehouse's build database in `target`, from
-    which dagster-dbt starts every run (it copies `$DBT_TARGET_PATH/partial_parse.msgpack`). dbt
-    re-parses the whole project when the profile differs from its saved parse (the build
-    database's path is in the profile), so a shared parse in dbt_project/target would be re-done
-    at every year of every other warehouse. Each run's artifacts go under the warehouse too."""
-    state = target / "partial_parse.msgpack"
-    if state.exists() and state.stat().st_mtime >= dbt_project.manifest_path.stat().st_mtime:
-        return
-    target.mkdir(parents=True, exist_ok=True)
-    dbt.cli(["parse", "--quiet"], target_path=target, raise_on_error=True).wait()
-
-
 class FollowupTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -93,17 +76,136 @@ class FollowupTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    partitions_def=year_partitions,
-    dagster_dbt_translator=FollowupTranslator(),
+_FAILED = ("error", "fail", "runtime error")
+
+
+def _outcome(run_results: dict) -> tuple[dict[str, int], list[dict]]:
+    """dbt's own counts by kind (model, seed, test, unit_test) and its failed nodes."""
+    counts: dict[str, int] = {}
+    failed = []
+    for r in run_results.get("results", []):
+        kind = r["unique_id"].split(".")[0]
+        counts[kind] = counts.get(kind, 0) + 1
+        if r.get("status") in _FAILED:
+            failed.append(r)
+    return counts, failed
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    names = (("model", "models"), ("seed", "seeds"), ("test", "tests"), ("unit_test", "unit tests"))
+    return ", ".join(f"{counts[k]} {label}" for k, label in names if counts.get(k))
+
+
+def _read_results(target: Path) -> dict:
+    path = target / "run_results.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _failure_issue(year: int, r: dict) -> tuple:
+    uid = r["unique_id"]
+    kind, name = uid.split(".")[0], uid.split(".")[-1]
+    message = (r.get("message") or r.get("status") or "failed").strip()
+    if kind == "test" and r.get("failures"):
+        message = f"{r['failures']} failing row(s): {message}"
+    return (year, "dbt", None, None, None, f"dbt_{kind}:{name}", message[:2000], "error")
+
+
+def modelled_years(con, run_id: str) -> tuple[list[int], list[int]]:
+    """(years to build, loaded years kept out because a blocking ingest check failed)."""
+    plan = read_plan(con, run_id)
+    if plan is None:  # a UI run of the dbt assets alone: every year the build database holds
+        years = [r[0] for r in con.execute("select distinct year from raw.organisation union select distinct year from "
+                                           "raw.kolada_value union select distinct year from raw.question order by 1").fetchall()]
+    else:
+        years = plan.load + plan.rebuild
+    bad = {r[0] for r in con.execute("select distinct year from audit.issue where severity = 'error' and source <> 'dbt'").fetchall()}
+    return sorted(y for y in years if y not in bad), sorted(y for y in years if y in bad)
+
+
+def _ingest_lines(con, run_id: str, years: list[int]) -> list[str]:
+    lines = []
+    for year in years:
+        landed = con.execute("select source, n from audit.landed where run_id = ? and year = ? order by source",
+                             [run_id, year]).fetchall()
+        errors = con.execute("""select source, count(*) from audit.issue where year = ? and severity = 'error'
+                                and source <> 'dbt' group by source order by source""", [year]).fetchall()
+        if errors:
+            detail = ", ".join(f"{s}: {n}" for s, n in errors)
+            lines.append(f"{year}  ingest   FAILED  {sum(n for _, n in errors)} blocking finding(s) ({detail})")
+        else:
+            parts = [f"{s} {fmt_int(n)}" for s, n in landed if n]
+            lines.append(f"{year}  ingest   ok      " + (" · ".join(parts) if parts else "no files"))
+    return lines
+
+
+_dbt_specs, _dbt_check_specs = build_dbt_specs(
+    translator=FollowupTranslator(), manifest=validate_manifest(dbt_project.manifest_path), select=DBT_DEFAULT_SELECT,
+    exclude=DBT_DEFAULT_EXCLUDE, selector=DBT_DEFAULT_SELECTOR, io_manager_key=None, project=dbt_project)
+
+# What `@dbt_assets` makes (dagster-dbt 0.29), plus one asset the step always materialises:
+# `dbt_build`, the record of which years this run's dbt build built and whether each passed.
+# The gate depends on it, not on the models: a model that a failed build did not materialise
+# (or a run with nothing to build) would otherwise skip the gate, the publish and the report.
+DBT_BUILD = dg.AssetKey("dbt_build")
+
+
+@dg.multi_asset(
+    name="followup_dbt_models",
+    specs=[*_dbt_specs, dg.AssetSpec(DBT_BUILD, group_name="publish", kinds={"dbt", "duckdb"},
+                                     deps=["load_plan"], skippable=False,
+                                     description="audit.dbt_year: the years this run's one dbt build covered and "
+                                                 "whether each year's models built and tests passed.")],
+    check_specs=_dbt_check_specs,
+    can_subset=True,
+    op_tags={DAGSTER_DBT_SELECT_METADATA_KEY: DBT_DEFAULT_SELECT, DAGSTER_DBT_EXCLUDE_METADATA_KEY: DBT_DEFAULT_EXCLUDE,
+             DAGSTER_DBT_SELECTOR_METADATA_KEY: DBT_DEFAULT_SELECTOR},
+    allow_arbitrary_check_specs=True,
 )
 def followup_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: FollowupPaths):
     os.environ["FOLLOWUP_BUILD_DB"] = str(paths.build_db())
-    ensure_parse_state(dbt, paths.dbt_target())
-    # the year goes in the environment, not --vars: a changed var makes dbt re-parse the project
-    # at every invocation (see dbt_project/macros/partitions.sql)
-    with _environment(FOLLOWUP_YEAR=str(int(context.partition_key)), DBT_TARGET_PATH=str(paths.dbt_target())):
-        invocation = dbt.cli(["build"], context=context)
+    with paths.build_connection() as con:
+        plan = read_plan(con, context.run_id)
+        for line in _ingest_lines(con, context.run_id, plan.load if plan else []):
+            say(context, line)
+        years, kept_out = modelled_years(con, context.run_id)
+        con.execute("delete from audit.issue where source in ('dbt', 'pipeline') and year in (select unnest(?::integer[]))",
+                    [years + kept_out]).fetchall()
+        con.execute("delete from audit.dbt_year where year in (select unnest(?::integer[]))", [years + kept_out]).fetchall()
+    if not years:
+        say(context, "dbt       skipped  (no year to build)")
+        yield dg.MaterializeResult(asset_key=DBT_BUILD, metadata={"years": "[]", "failed_years": "[]"})
+        return
+    with paths.build_connection() as con:  # the years dbt builds (see dbt_project/macros/partitions.sql)
+        con.execute("create or replace table audit.build_year as select unnest(?::integer[]) as year", [years]).fetchall()
+    target = paths.dbt_target()
+    target.mkdir(parents=True, exist_ok=True)
+    args = ["build", "--vars", "{years: run}"]
+    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     yield from invocation.stream()
+    counts, failed = _outcome(_read_results(target))
+    verdict: dict[int, list[dict]] = {y: [] for y in years}
+    if failed or not invocation.is_successful():
+        # which years broke it: each year on its own (only when the build failed)
+        for y in years:
+            with paths.build_connection() as con:
+                con.execute("create or replace table audit.build_year as select ? as year", [y]).fetchall()
+            one = dbt.cli(["build", "--vars", "{years: run}"], raise_on_error=False, target_path=target)
+            one.wait()
+            _, failed_y = _outcome(_read_results(target))
+            verdict[y] = failed_y or ([] if one.is_successful() else [{"unique_id": "dbt.build.build", "message": "dbt build failed"}])
+    with paths.build_connection() as con:
+        for y, fails in verdict.items():
+            if fails:
+                con.executemany("insert into audit.issue values (?, ?, ?, ?, ?, ?, ?, ?)", [_failure_issue(y, r) for r in fails])
+            con.execute("insert into audit.dbt_year values (?, ?, ?)", [y, not fails, context.run_id]).fetchall()
+    bad = sorted(y for y, f in verdict.items() if f)
+    yield dg.MaterializeResult(asset_key=DBT_BUILD, metadata={
+        "years": str(years), "failed_years": str(bad), **{f"dbt.{k}": n for k, n in counts.items()}})
+    span = f"{years[0]}" if len(years) == 1 else f"{len(years)} years, {years[0]}-{years[-1]}"
+    if bad:
+        say(context, f"dbt       FAILED  for {', '.join(map(str, bad))}  ({_counts_text(counts)}; {span})")
+        for y in bad:
+            names = ", ".join(r["unique_id"].split(".")[-1] for r in verdict[y][:3])
+            say(context, f"{y}  dbt      FAILED  {len(verdict[y])} failed: {names}")
+    else:
+        say(context, f"dbt       ok      {_counts_text(counts)} passed  ({span})")

@@ -1,38 +1,66 @@
-"""The year's gate (contract section 4): a year passes when every blocking check of its load
-passed. `year_gate` only materialises after all ingest checks and the dbt build (models, tests,
-contracts) of the year succeeded; it records the pass that the publish step reads."""
+"""Each year's gate (contract section 4): a year the run loaded or rebuilt passes when none of
+its blocking checks failed (file rules, Great Expectations, its dbt models and tests). The gate
+records the verdict that the publish reads, the non-blocking warnings, and what the year's load
+was made from (so an unchanged year is not loaded again)."""
 
 import dagster as dg
 
 from ..ingest.warnings import gate_warnings, record_warnings
-from ..partitions import year_partitions
+from ..lines import say
+from ..plan import LOAD, YearPlan, read_plan, record_state
 from ..resources import FollowupPaths
-from .dbt import followup_dbt_models
+from .dbt import DBT_BUILD
 
 
 @dg.asset(
     key="year_gate",
     group_name="publish",
-    partitions_def=year_partitions,
-    deps=[followup_dbt_models],
+    deps=[DBT_BUILD],
     kinds={"duckdb"},
-    description="Records that the year's load passed every blocking check; publishing takes only passed years.",
+    description="Each loaded or rebuilt year: passed when every blocking check of its load passed; "
+                "publishing takes only passed years.",
     check_specs=[dg.AssetCheckSpec("warnings", asset="year_gate", blocking=False,
                                    description="Non-blocking findings: indicators without a value, answer counts or values that moved a lot.")],
 )
 def year_gate(context: dg.AssetExecutionContext, paths: FollowupPaths):
-    year = int(context.partition_key)
+    verdicts: dict[int, bool] = {}
+    all_warnings = []
     with paths.build_connection() as con:
-        errors = con.execute("select count(*) from audit.issue where year = ? and severity = 'error'", [year]).fetchall()[0][0]
-        if errors:
-            raise dg.Failure(f"{year}: {errors} blocking findings; the year is not published")
-        found = gate_warnings(con, year)
-        record_warnings(con, year, found)
-        con.execute("insert or replace into audit.year_gate values (?, true, now(), ?)", [year, context.run_id]).fetchall()
-        warnings = con.execute("select count(*) from audit.issue where year = ? and severity = 'warning'", [year]).fetchall()[0][0]
-    for w in found[:20]:
+        plan = read_plan(con, context.run_id)
+        if plan is not None:
+            years = [y for y in plan.years if y.action != "unchanged"]
+        else:  # a UI run without the plan step: the years dbt built in this run
+            years = [YearPlan(r[0], "rebuild", "built in this run") for r in con.execute(
+                "select year from audit.dbt_year where run_id = ? order by year", [context.run_id]).fetchall()]
+        built = dict(con.execute("select year, passed from audit.dbt_year where run_id = ?", [context.run_id]).fetchall())
+        for yp in years:
+            y = yp.year
+            errors = con.execute("select count(*) from audit.issue where year = ? and severity = 'error'", [y]).fetchall()[0][0]
+            passed = not errors and built.get(y) is True
+            if not passed and not errors:  # never a failed year without its cause
+                con.execute("insert into audit.issue values (?, 'pipeline', null, null, null, 'not_built', ?, 'error')",
+                            [y, f"{y} was not modelled in this run (its dbt build did not run or did not finish)"]).fetchall()
+                errors = 1
+            found = []
+            if passed:
+                found = gate_warnings(con, y)
+                record_warnings(con, y, found)
+                all_warnings += found
+            con.execute("insert or replace into audit.year_gate values (?, ?, now(), ?)", [y, passed, context.run_id]).fetchall()
+            record_state(con, y, yp, passed)
+            verdicts[y] = passed
+            n_warn = len(found)
+            if passed:
+                say(context, f"{y}  gate     passed" + (f", {n_warn} warning(s) -> reports/latest.md" if n_warn else ""))
+            else:
+                say(context, f"{y}  gate     FAILED  {errors} blocking finding(s); not published, the year keeps its last "
+                             "published version")
+    for w in all_warnings[:20]:
         context.log.warning(w.one_line())
-    yield dg.MaterializeResult(metadata={"passed": True, "warnings": warnings})
-    yield dg.AssetCheckResult(check_name="warnings", passed=not found, severity=dg.AssetCheckSeverity.WARN,
-                              metadata={"warnings": len(found),
-                                        "first": dg.MetadataValue.md("\n".join(f"- {w.one_line()}" for w in found[:20]) or "none")})
+    failed = sorted(y for y, ok in verdicts.items() if not ok)
+    yield dg.MaterializeResult(metadata={
+        "passed_years": str(sorted(y for y, ok in verdicts.items() if ok)),
+        "failed_years": str(failed), "warnings": len(all_warnings)})
+    yield dg.AssetCheckResult(check_name="warnings", passed=not all_warnings, severity=dg.AssetCheckSeverity.WARN,
+                              metadata={"warnings": len(all_warnings),
+                                        "first": dg.MetadataValue.md("\n".join(f"- {w.one_line()}" for w in all_warnings[:20]) or "none")})

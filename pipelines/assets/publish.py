@@ -2,8 +2,11 @@
 
 import dagster as dg
 
-from ..publish import publish
+from ..lines import say
+from ..publish import PUBLISHED, publish, remove_strays
+from ..report import published_years
 from ..resources import FollowupPaths
+from ..summary import published_summary
 from .gate import year_gate
 
 
@@ -12,12 +15,29 @@ from .gate import year_gate
     group_name="publish",
     deps=[year_gate],
     kinds={"duckdb"},
-    description="<warehouse>/followup.duckdb (schema marts), readable by DuckDB 1.5 and BI tools; replaced atomically.",
+    description="<warehouse>/followup.duckdb (schema marts), readable by DuckDB 1.5 and BI tools; replaced "
+                "atomically. Written when a year's gate was decided in this run (or no file exists yet).",
 )
 def published_warehouse(context: dg.AssetExecutionContext, paths: FollowupPaths) -> dg.MaterializeResult:
+    target = paths.warehouse() / PUBLISHED
+    with paths.build_connection() as con:
+        passed = dict(con.execute("select year, checked_at from audit.year_gate where passed").fetchall())
+    # the file is written again when it does not hold exactly the build's passed years (a year
+    # loaded or rebuilt now, or a publish that an earlier run did not finish)
+    held = published_years(target)
+    stale = sorted(y for y, at in passed.items() if held.get(y) != at)
+    if target.exists() and not stale:
+        remove_strays(paths.warehouse())
+        say(context, f"publish   unchanged  {target}  (it holds every passed year's newest version)")
+        return dg.MaterializeResult(metadata={"path": str(target), "mode": "unchanged"})
+    if not target.exists() and not passed:
+        say(context, "publish   nothing   no year has passed its checks yet")
+        return dg.MaterializeResult(metadata={"path": str(target), "mode": "nothing"})
     result = publish(paths.build_db(), paths.warehouse())
-    context.log.info(f"published {result.path} ({result.mode}{': ' + result.reason if result.reason else ''}): "
-                     f"years {result.published_years}, replaced {result.replaced_years}, kept {result.kept_years}")
+    summary = published_summary(target)
+    say(context, f"publish   ok     {target}  ({result.mode}; replaced {', '.join(map(str, result.replaced_years)) or 'none'})")
+    for line in summary.lines():
+        say(context, line)
     return dg.MaterializeResult(metadata={
         "path": str(result.path),
         "published_years": str(result.published_years),

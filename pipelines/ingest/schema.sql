@@ -55,3 +55,19 @@ create table if not exists audit.issue (
 
 create table if not exists audit.year_gate (
     year integer primary key, passed boolean, checked_at timestamp, run_id varchar);
+
+-- What each run does per year (pipelines/plan.py), and what each year's newest load was made
+-- from: a year whose raw files and code are unchanged since a passed load is not loaded again.
+create table if not exists audit.run_plan (
+    run_id varchar, year integer, action varchar, reason varchar, raw_fingerprint varchar);
+
+create table if not exists audit.load_state (
+    year integer primary key, raw_fingerprint varchar, ingest_code varchar, dbt_code varchar,
+    passed boolean, loaded_at timestamp);
+
+-- Rows landed per (run, year, source), for the run's summary lines.
+create table if not exists audit.landed (
+    run_id varchar, year integer, source varchar, n bigint, seconds double);
+
+-- Whether each year's newest dbt build passed (its models built, its tests passed).
+create table if not exists audit.dbt_year (year integer primary key, passed boolean, run_id varchar);

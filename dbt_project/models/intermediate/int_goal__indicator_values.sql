@@ -12,9 +12,7 @@ totals as (
     select measure_id, kommunkod, year, enhet, value
     from {{ ref('fct_measure_value') }}
     where group_type = 'total'
-      {%- if partition_year() is not none %}
-      and year in ({{ partition_year() }}, {{ partition_year() }} - 1)
-      {%- endif %}
+      and {{ year_and_previous_filter() }}
 ),
 
 valued as (

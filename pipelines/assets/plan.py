@@ -1,0 +1,36 @@
+"""The run's first step: which years to load, rebuild or leave (pipelines/plan.py)."""
+
+import dagster as dg
+
+from ..lines import say
+from ..plan import make_plan, save_plan
+from ..resources import FollowupPaths
+
+
+class LoadConfig(dg.Config):
+    """The years of this run (empty = every year of the raw directory) and whether to reload
+    years whose raw files and code are unchanged since their last passed load."""
+
+    years: list[int] = []
+    force: bool = False
+
+
+@dg.asset(
+    key="load_plan",
+    group_name="plan",
+    kinds={"python"},
+    description="Decides per year: load (raw files or file rules changed, last load failed, never "
+                "loaded, or forced), rebuild (dbt project changed, or last year changed) or unchanged.",
+)
+def load_plan(context: dg.AssetExecutionContext, config: LoadConfig, paths: FollowupPaths) -> dg.MaterializeResult:
+    raw = paths.raw()
+    if not raw.is_dir():
+        raise dg.Failure(f"no raw directory at {raw} (set FOLLOWUP_RAW_DIR)")
+    with paths.build_connection() as con:
+        plan = make_plan(con, raw, config.years or None, config.force)
+        save_plan(con, context.run_id, plan)
+    say(context, f"plan      {plan.describe()}")
+    return dg.MaterializeResult(metadata={
+        "load": str(plan.load), "rebuild": str(plan.rebuild), "unchanged": str(plan.unchanged),
+        "plan": dg.MetadataValue.md("\n".join(f"- {y.year}: {y.action} ({y.reason})" for y in plan.years) or "no year"),
+    })
