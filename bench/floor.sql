@@ -170,28 +170,59 @@ bounds as (
     from stat
 ),
 flagged as (
-    select b.*, l.limit_n,
+    select b.*, coalesce(l.limit_n, 5) as limit_n,
            case when half is null then null
                 when verbal then least(100.0, greatest(0.0, 100.0 * (m - half)))
                 else least(100.0, greatest(0.0, (m - half - 1) * 100.0 / (k - 1))) end as ci_low,
            case when half is null then null
                 when verbal then least(100.0, greatest(0.0, 100.0 * (m + half)))
                 else least(100.0, greatest(0.0, (m + half - 1) * 100.0 / (k - 1))) end as ci_high,
-           b.n < coalesce(l.limit_n, 5) as primary_suppressed
-    from bounds b left join limits l on l.year = b.year and l.kommunkod = b.kommunkod
+           b.n < coalesce(l.limit_n, 5) as primary_suppressed,
+           -- the unit whose cell this is (the root's for the municipality cell); null for a group
+           case when b.group_type = 'total' then coalesce(b.enhet, r.enhet) end as unit_code
+    from bounds b
+    left join limits l on l.year = b.year and l.kommunkod = b.kommunkod
+    left join unit r on r.year = b.year and r.kommunkod = b.kommunkod and r.overordnad is null
+),
+-- the own group of each unit: respondents on the unit itself, in no child's cell
+-- = the unit's n minus the n of its children (the cells of split 'unit:' || its code)
+own as (
+    select f.source, f.year, f.kommunkod, f.matt, f.unit_code, f.limit_n,
+           f.n - coalesce(sum(ch.n), 0) as own_n
+    from flagged f
+    left join flagged ch on ch.source = f.source and ch.year = f.year and ch.kommunkod = f.kommunkod
+                        and ch.matt = f.matt and ch.split = 'unit:' || f.unit_code
+    where f.unit_code is not null
+    group by f.source, f.year, f.kommunkod, f.matt, f.unit_code, f.limit_n, f.n
+),
+-- the members of every split: its cells, plus the unit's own group in a split of its children
+-- (no member when its n is 0; hidden by (a) when 0 < n < limit)
+member as (
+    select source, year, kommunkod, matt, split, n, coalesce(enhet, group_value) as label,
+           primary_suppressed as hidden
+    from flagged where split is not null
+    union all
+    select source, year, kommunkod, matt, 'unit:' || unit_code, own_n, unit_code, own_n < limit_n
+    from own where own_n > 0
+),
+-- (b): in a split with exactly one member hidden by (a), the other member with the smallest n
+-- (ties: lowest label in text order) is hidden too; when that is an own group nothing more is
+split_rule as (
+    select source, year, kommunkod, matt, split,
+           count(*) filter (where hidden) as n_hidden,
+           arg_min(label, (n, label)) filter (where not hidden) as complement
+    from member group by all
 )
--- suppression, first pass: (a) n below the limit; (b) in a split with exactly one cell hidden
--- by (a), the other cell with the smallest n (ties: lowest enhet / group_value) too
-select source, year, kommunkod, matt, enhet, group_type, group_value, split, n, value, ci_low, ci_high,
-       coalesce(limit_n, 5) as limit_n,
-       primary_suppressed or (split is not null and n_hidden = 1 and rank_visible = 1) as suppressed
-from (
-    select *,
-           sum(primary_suppressed::integer) over (partition by source, year, kommunkod, matt, split) as n_hidden,
-           row_number() over (partition by source, year, kommunkod, matt, split, primary_suppressed
-                              order by n, coalesce(enhet, group_value)) as rank_visible
-    from flagged
-);
+-- suppression, first pass
+select f.source, f.year, f.kommunkod, f.matt, f.enhet, f.group_type, f.group_value, f.split, f.n,
+       f.value, f.ci_low, f.ci_high, f.limit_n, f.unit_code, o.own_n,
+       f.primary_suppressed
+       or coalesce(s.n_hidden = 1 and s.complement = coalesce(f.enhet, f.group_value), false) as suppressed
+from flagged f
+left join own o on o.source = f.source and o.year = f.year and o.kommunkod = f.kommunkod
+               and o.matt = f.matt and o.unit_code = f.unit_code
+left join split_rule s on s.source = f.source and s.year = f.year and s.kommunkod = f.kommunkod
+                      and s.matt = f.matt and s.split = f.split;
 
 -- ------------------------------------------------------------------ aggregate cells
 create or replace temp table aggregate_cell as
@@ -202,24 +233,36 @@ with members as (
     where code <> ''
 ),
 cells as (
+    -- n and the own group's n: the smallest over the group's questions
     select c.source, c.year, c.kommunkod, m.code, c.enhet, c.group_type, c.group_value, c.split,
-           min(c.n) as n, avg(c.value) as value, bool_or(c.suppressed) as forced,
-           min(c.limit_n) as limit_n
+           c.unit_code, min(c.n) as n, min(c.own_n) as own_n, avg(c.value) as value,
+           bool_or(c.suppressed) as forced, min(c.limit_n) as limit_n
     from question_cell c join members m on m.source = c.source and m.year = c.year and m.matt = c.matt
     group by all
     having count(*) = min(m.n_questions)
 ),
-flagged as (select *, n < limit_n or forced as primary_suppressed from cells)
+flagged as (select *, n < limit_n or forced as primary_suppressed from cells),
+member as (
+    select source, year, kommunkod, code, split, n, coalesce(enhet, group_value) as label,
+           primary_suppressed as hidden
+    from flagged where split is not null
+    union all
+    select source, year, kommunkod, code, 'unit:' || unit_code, own_n, unit_code, own_n < limit_n
+    from flagged where unit_code is not null and own_n > 0
+),
+split_rule as (
+    select source, year, kommunkod, code, split,
+           count(*) filter (where hidden) as n_hidden,
+           arg_min(label, (n, label)) filter (where not hidden) as complement
+    from member group by all
+)
 -- suppression, second pass: the same rules over the aggregate cells
-select source, year, kommunkod, code, enhet, group_type, group_value, n, value,
-       primary_suppressed or (split is not null and n_hidden = 1 and rank_visible = 1) as suppressed
-from (
-    select *,
-           sum(primary_suppressed::integer) over (partition by source, year, kommunkod, code, split) as n_hidden,
-           row_number() over (partition by source, year, kommunkod, code, split, primary_suppressed
-                              order by n, coalesce(enhet, group_value)) as rank_visible
-    from flagged
-);
+select f.source, f.year, f.kommunkod, f.code, f.enhet, f.group_type, f.group_value, f.n, f.value,
+       f.primary_suppressed
+       or coalesce(s.n_hidden = 1 and s.complement = coalesce(f.enhet, f.group_value), false) as suppressed
+from flagged f
+left join split_rule s on s.source = f.source and s.year = f.year and s.kommunkod = f.kommunkod
+                      and s.code = f.code and s.split = f.split;
 
 -- ------------------------------------------------------------------ Kolada
 create or replace temp table kolada as

@@ -11,7 +11,10 @@ itself (contract section 2) and computes every cell of section 3:
 * aggregate measures from the catalogue's ``grupp``: plain mean of the questions' values in the
   cell, only where every question has a cell, n = min n, no interval;
 * the 95 % interval (n_eff, weighted variance with the n_eff/(n_eff-1) factor, clipped 0..100);
-* suppression in two passes (questions, then aggregates) with rules (a) and (b);
+* suppression in two passes (questions, then aggregates) with rules (a) and (b), where each split
+  of a unit's children also holds that unit's own group (its respondents in no child's cell:
+  the unit's n minus its children's n; for an aggregate the smallest over its questions), which
+  is never a row;
 * Kolada values: ``kolada.<KPI>``, T = total, K/M = ``kon`` groups.
 
 Usage::
@@ -203,6 +206,12 @@ def question_cells(source: str, answers: pd.DataFrame, cat: pd.DataFrame,
     data = data.merge(cells[keys + ["m"]], on=keys)
     data["dev2"] = data["_w"] * (data["x"] - data["m"]) ** 2
     cells = cells.merge(data.groupby(keys, as_index=False)["dev2"].sum(), on=keys)
+    # the code of the unit each total cell is for (the root's for the municipality cell): the
+    # tie-break key of that unit's own group
+    unit_cell = cells["group_type"] == TOTAL[0]
+    root = org.loc[org["overordnad"].isna(), "enhet"].iloc[0] if org is not None and len(org) else np.nan
+    cells["unit_code"] = np.where(unit_cell, cells["enhet"].where(cells["enhet"] != WHOLE, root), np.nan)
+    cells["unit_code"] = cells["unit_code"].astype(object).where(cells["unit_code"].notna(), None)
     return add_value_and_interval(cells)
 
 
@@ -246,7 +255,8 @@ def aggregate_cells(questions: pd.DataFrame, catalogues: pd.DataFrame) -> pd.Dat
     keys = ["source", "year", "code", "kommunkod", "enhet", "group_type", "group_value"]
     agg = q.groupby(keys, as_index=False).agg(
         value=("value", "mean"), n_answers=("n_answers", "min"), n_present=("matt", "size"),
-        any_suppressed=("suppressed", "any"), split=("split", "first"), limit=("limit", "first"))
+        any_suppressed=("suppressed", "any"), split=("split", "first"), limit=("limit", "first"),
+        unit_code=("unit_code", "first"), own_n=("own_n", "min"))
     agg = agg.merge(size, on=["source", "year", "code"])
     agg = agg[agg["n_present"] == agg["n_questions"]].copy()
     agg["measure_id"] = agg["source"] + "." + agg["code"]
@@ -255,20 +265,45 @@ def aggregate_cells(questions: pd.DataFrame, catalogues: pd.DataFrame) -> pd.Dat
     return agg
 
 
+def own_group_n(cells: pd.DataFrame) -> pd.Series:
+    """For question cells: the n of the unit's own group, i.e. the respondents on the unit itself
+    and in none of its children's cells = the unit's n minus the sum of its children's n (NaN for
+    background groups). A unit's children are the cells whose split is "unit:" + its enhet."""
+    keys = ["measure_id", "kommunkod", "year", "split"]
+    children = cells[cells["split"].notna()].groupby(keys)["n_answers"].sum()
+    own_split = ("unit:" + cells["enhet"]).rename("split")
+    lookup = pd.concat([cells[keys[:3]], own_split], axis=1)
+    children_n = pd.Series(children.reindex(pd.MultiIndex.from_frame(lookup)).to_numpy(), index=cells.index)
+    own = cells["n_answers"] - children_n.fillna(0)
+    return own.where(cells["group_type"] == TOTAL[0])
+
+
 def suppress(cells: pd.DataFrame, forced: pd.Series | None = None) -> pd.Series:
-    """Rules (a) and (b) for one pass; returns the suppressed flag."""
+    """Rules (a) and (b) for one pass; returns the suppressed flag.
+
+    Every split of a unit's children gets one more member, the unit's own group (n = own_n,
+    tie-break key = unit_code), unless its n is 0; it is never returned."""
     after_a = cells["n_answers"] < cells["limit"]
     if forced is not None:
         after_a = after_a | forced
     split_keys = ["measure_id", "kommunkod", "year", "split"]
-    splits = cells[cells["split"].notna()].assign(after_a=after_a)
-    splits["n_hidden"] = splits.groupby(split_keys)["after_a"].transform("sum")
-    # (b): in a split with exactly one hidden cell, the smallest other cell is hidden too
-    candidates = splits[(splits["n_hidden"] == 1) & ~splits["after_a"]].copy()
+    real = cells[cells["split"].notna()].assign(after_a=after_a, own=False)
     # tie-break on the split's own label: enhet for units, group_value for background groups
-    candidates["tie"] = np.where(candidates["group_type"] == "total",
-                                 candidates["enhet"], candidates["group_value"])
-    chosen = candidates.sort_values(["n_answers", "tie"]).groupby(split_keys).head(1).index
+    real["tie"] = np.where(real["group_type"] == "total", real["enhet"], real["group_value"])
+    has_own = cells["unit_code"].notna() & (cells["own_n"] > 0)
+    owners = cells[has_own]
+    own = pd.DataFrame({
+        "measure_id": owners["measure_id"], "kommunkod": owners["kommunkod"], "year": owners["year"],
+        "split": "unit:" + owners["enhet"], "n_answers": owners["own_n"],
+        "after_a": owners["own_n"] < owners["limit"], "own": True, "tie": owners["unit_code"],
+    })
+    splits = pd.concat([real[split_keys + ["n_answers", "after_a", "own", "tie"]], own])
+    splits["n_hidden"] = splits.groupby(split_keys)["after_a"].transform("sum")
+    # (b): in a split with exactly one hidden member, the smallest other member is hidden too
+    # (when that is the own group, nothing more is hidden)
+    candidates = splits[(splits["n_hidden"] == 1) & ~splits["after_a"]]
+    first = candidates.sort_values(["n_answers", "tie"]).groupby(split_keys).head(1)
+    chosen = first.index[~first["own"].to_numpy()]
     result = after_a.copy()
     result.loc[chosen] = True
     return result
@@ -343,6 +378,7 @@ def compute_cells(raw_dir: Path, years: list[int] | None = None) -> pd.DataFrame
     parts = [kolada_cells(raw_dir, years)]
     questions, catalogues = survey_questions(raw_dir, years)
     if questions is not None and not questions.empty:
+        questions["own_n"] = own_group_n(questions)
         questions["suppressed"] = suppress(questions)                  # pass 1
         aggregates = aggregate_cells(questions, catalogues)
         if not aggregates.empty:

@@ -986,3 +986,275 @@ CASES.append({
     "expected": INTERN_2024_EXPECTED,
     "complete": True,
 })
+
+# =============================================================================================
+# M. Own groups (contract section 3, amended 2026-11-30): the respondents attached to a unit that
+#    has child units are in its cell but in no child's, so "unit minus its children" gives them
+#    back. Each split of a unit's children has one more member, that unit's own group (n = the
+#    unit's n minus the sum of its children's n; for an aggregate the smallest own-group n of its
+#    questions; tie-break key = the unit's own code), never published: in (a) suppressed when
+#    0 < n < limit, in (b) one of the others (when it is the complement picked, nothing more is
+#    hidden), with n = 0 no member. No goal model in these cases: limit 5.
+# =============================================================================================
+def _unit_answers(*groups) -> str:
+    """An answer file (svarsid;enhet;kon;f1[;f2...]) from (enhet, count, answers) groups: `count`
+    respondents on `enhet`, all with kon K, each giving `answers` (a tuple, one per question)."""
+    width = len(groups[0][2])
+    lines, i = [], 0
+    for enhet, count, answers in groups:
+        for _ in range(count):
+            i += 1
+            lines.append(f"{i};{enhet};K;" + ";".join(str(a) for a in answers))
+    return csv("svarsid;enhet;kon;" + ";".join(f"f{q + 1}" for q in range(width)), *lines)
+
+
+OG1 = "medarbetarenkat.RESURSER"
+_OG1_ORG = csv("enhet;namn;overordnad;typ",
+               "KOMMUN;Kommunen;;kommun",
+               "BIF;Bildningsförvaltningen;KOMMUN;forvaltning",
+               "BIF-A;Skola A;BIF;enhet",
+               "BIF-B;Skola B;BIF;enhet")
+_OG1_FRAGOR = csv("kolumn;matt;text;skala;grupp",
+                  "f1;RESURSER;Jag har de resurser som krävs för att utföra mitt arbete;1-5;")
+# BIF-A: 25 respondents answering 4; BIF-B: 30 answering 3 and 10 answering 5
+_OG1_CHILDREN = (("BIF-A", 25, (4,)), ("BIF-B", 30, (3,)), ("BIF-B", 10, (5,)))
+CASES.append({
+    "name": "own_group_below_limit",
+    "about": "the contract's example: a förvaltning with 2 respondents of its own and enheter of "
+             "25 and 40 (0483): its own group (2) is hidden by (a), so the enhet of 25 is hidden "
+             "by (b); with 6 of its own (0884) nothing is hidden.",
+    "files": {
+        "organisation/2024/0483.csv": _OG1_ORG,
+        "organisation/2024/0884.csv": _OG1_ORG,
+        "medarbetarenkat/2024/fragor.csv": _OG1_FRAGOR,
+        "medarbetarenkat/2024/0483.csv": _unit_answers(("BIF", 1, (5,)), ("BIF", 1, (3,)), *_OG1_CHILDREN),
+        "medarbetarenkat/2024/0884.csv": _unit_answers(("BIF", 3, (5,)), ("BIF", 3, (3,)), *_OG1_CHILDREN),
+    },
+    "expected": [
+        # children, both municipalities: BIF-A 25 * 4 = 100 over 25 -> (4 - 1) * 25 = 75;
+        #   BIF-B 30 * 3 + 10 * 5 = 140 over 40 -> (140/40 - 1) * 25 = 62.5
+        # 0483: BIF's own 5 + 3 = 8 over 2; BIF = whole = 8 + 100 + 140 = 248 over 67
+        #   -> (248/67 - 1) * 25 = 181/67 * 25 = 67.537313. Nobody on KOMMUN itself: the root's own
+        #   group is 67 - 67 = 0 (no member) -> the root's split {BIF 67} hides nothing.
+        #   split under BIF: own group 67 - (25 + 40) = 2, BIF-A 25, BIF-B 40.
+        #   (a) own group 0 < 2 < 5 -> hidden; exactly one hidden -> (b) the smallest other,
+        #   BIF-A (25), hidden too (else BIF - BIF-A - BIF-B would give the 2 back).
+        shown(OG1, "0483", 2024, None, TOTAL, (248 / 67 - 1) * 25, 67),
+        shown(OG1, "0483", 2024, None, ("kon", "K"), (248 / 67 - 1) * 25, 67),
+        shown(OG1, "0483", 2024, "BIF", TOTAL, (248 / 67 - 1) * 25, 67),
+        hidden(OG1, "0483", 2024, "BIF-A", TOTAL, 25),
+        shown(OG1, "0483", 2024, "BIF-B", TOTAL, (140 / 40 - 1) * 25, 40),
+        # 0884: BIF's own 3 * 5 + 3 * 3 = 24 over 6; whole = BIF = 24 + 100 + 140 = 264 over 71
+        #   -> (264/71 - 1) * 25 = 193/71 * 25 = 67.957746.
+        #   split under BIF: own group 71 - 65 = 6 >= 5, BIF-A 25, BIF-B 40: none hidden.
+        shown(OG1, "0884", 2024, None, TOTAL, (264 / 71 - 1) * 25, 71),
+        shown(OG1, "0884", 2024, None, ("kon", "K"), (264 / 71 - 1) * 25, 71),
+        shown(OG1, "0884", 2024, "BIF", TOTAL, (264 / 71 - 1) * 25, 71),
+        shown(OG1, "0884", 2024, "BIF-A", TOTAL, 75.0, 25),
+        shown(OG1, "0884", 2024, "BIF-B", TOTAL, (140 / 40 - 1) * 25, 40),
+    ],
+    "complete": True,
+})
+
+OG2 = "medarbetarenkat.ATERKOPPLING"
+CASES.append({
+    "name": "own_group_as_complement",
+    "about": "one child hidden by (a) and the unit's own group the smallest of the others -> the "
+             "own group is the complement and nothing more is hidden (X2 stays shown); under YY "
+             "the own group ties with a child on n and loses on text order ('YA' < 'YY').",
+    "files": {
+        "organisation/2023/2283.csv": csv(
+            "enhet;namn;overordnad;typ",
+            "KOMMUN;Kommunen;;kommun",
+            "X;Förvaltning X;KOMMUN;forvaltning",
+            "X1;Enhet X1;X;enhet",
+            "X2;Enhet X2;X;enhet",
+            "X3;Enhet X3;X;enhet",
+            "YY;Förvaltning YY;KOMMUN;forvaltning",
+            "Y1;Enhet Y1;YY;enhet",
+            "YA;Enhet YA;YY;enhet",
+            "YB;Enhet YB;YY;enhet"),
+        "medarbetarenkat/2023/fragor.csv": csv(
+            "kolumn;matt;text;skala;grupp",
+            "f1;ATERKOPPLING;Jag får återkoppling på mitt arbete;1-5;"),
+        "medarbetarenkat/2023/2283.csv": _unit_answers(
+            ("X", 6, (4,)), ("X1", 3, (2,)), ("X2", 8, (5,)), ("X3", 10, (3,)),
+            ("YY", 7, (3,)), ("Y1", 2, (5,)), ("YA", 7, (4,)), ("YB", 9, (2,))),
+    },
+    "expected": [
+        # X subtree: own 6 * 4 = 24, X1 3 * 2 = 6, X2 8 * 5 = 40, X3 10 * 3 = 30 -> 100 over 27
+        # YY subtree: own 7 * 3 = 21, Y1 2 * 5 = 10, YA 7 * 4 = 28, YB 9 * 2 = 18 -> 77 over 25
+        # whole = 177 over 52 -> (177/52 - 1) * 25 = 125/52 * 25 = 60.096154
+        #   root's split {X 27, YY 25}, root's own group 52 - 52 = 0 (no member): none hidden.
+        shown(OG2, "2283", 2023, None, TOTAL, (177 / 52 - 1) * 25, 52),
+        shown(OG2, "2283", 2023, None, ("kon", "K"), (177 / 52 - 1) * 25, 52),
+        shown(OG2, "2283", 2023, "X", TOTAL, (100 / 27 - 1) * 25, 27),
+        shown(OG2, "2283", 2023, "YY", TOTAL, (77 / 25 - 1) * 25, 25),
+        # split under X: own group 27 - (3 + 8 + 10) = 6, X1 3, X2 8, X3 10.
+        #   (a) X1 3 < 5 hidden (own group 6 >= 5 is not). (b) exactly one hidden -> the smallest
+        #   other is the own group (6 < 8): it is never published anyway, so nothing more is
+        #   hidden; X2 and X3 shown (X - X2 - X3 gives X1 and the own group together: 9 >= 5).
+        hidden(OG2, "2283", 2023, "X1", TOTAL, 3),
+        shown(OG2, "2283", 2023, "X2", TOTAL, (5 - 1) * 25, 8),
+        shown(OG2, "2283", 2023, "X3", TOTAL, (3 - 1) * 25, 10),
+        # split under YY: own group 25 - (2 + 7 + 9) = 7, Y1 2, YA 7, YB 9.
+        #   (a) Y1 hidden. (b) smallest others: own group 7 (key 'YY') and YA 7 (key 'YA') tie;
+        #   'YA' < 'YY' in text order -> YA hidden. YB (2 - 1) * 25 = 25 shown.
+        hidden(OG2, "2283", 2023, "Y1", TOTAL, 2),
+        hidden(OG2, "2283", 2023, "YA", TOTAL, 7),
+        shown(OG2, "2283", 2023, "YB", TOTAL, (2 - 1) * 25, 9),
+    ],
+    "complete": True,
+})
+
+OG3 = "medarbetarenkat.DELAKTIGHET"
+_OG3_ORG = csv("enhet;namn;overordnad;typ",
+               "KOMMUN;Kommunen;;kommun",
+               "ADM;Kommunledningsförvaltningen;KOMMUN;forvaltning",
+               "BOU;Barn- och utbildningsförvaltningen;KOMMUN;forvaltning",
+               "SOC;Socialförvaltningen;KOMMUN;forvaltning",
+               "TEK;Tekniska förvaltningen;KOMMUN;forvaltning")
+_OG3_FRAGOR = csv("kolumn;matt;text;skala;grupp",
+                  "f1;DELAKTIGHET;Jag är delaktig i hur arbetet på min arbetsplats utvecklas;1-5;")
+_OG3_CHILDREN = (("BOU", 12, (4,)), ("SOC", 9, (3,)), ("TEK", 20, (2,)))
+CASES.append({
+    "name": "own_group_of_the_root",
+    "about": "respondents attached to the municipality's root unit: in 0483 the root's own group "
+             "(3) is hidden by (a) -> SOC, the smallest förvaltning, by (b); in 0884 ADM (3) is "
+             "hidden and the root's own group (9, key 'KOMMUN') ties with SOC (9) and wins on "
+             "text order -> nothing more hidden.",
+    "files": {
+        "organisation/2022/0483.csv": _OG3_ORG,
+        "organisation/2022/0884.csv": _OG3_ORG,
+        "medarbetarenkat/2022/fragor.csv": _OG3_FRAGOR,
+        "medarbetarenkat/2022/0483.csv": _unit_answers(("KOMMUN", 3, (5,)), *_OG3_CHILDREN),
+        "medarbetarenkat/2022/0884.csv": _unit_answers(("KOMMUN", 9, (5,)), ("ADM", 3, (1,)),
+                                                       *_OG3_CHILDREN),
+    },
+    "expected": [
+        # children: BOU 12 * 4 = 48 -> (4 - 1) * 25 = 75; SOC 9 * 3 = 27 -> 50; TEK 20 * 2 = 40 -> 25
+        # 0483: root's own 3 * 5 = 15; whole = 15 + 48 + 27 + 40 = 130 over 44
+        #   -> (130/44 - 1) * 25 = 86/44 * 25 = 48.863636 (the root's cell is the enhet-null cell)
+        #   root's split: own group 44 - (12 + 9 + 20) = 3, BOU 12, SOC 9, TEK 20.
+        #   (a) own group 0 < 3 < 5 hidden; (b) the smallest other, SOC (9), hidden too.
+        shown(OG3, "0483", 2022, None, TOTAL, (130 / 44 - 1) * 25, 44),
+        shown(OG3, "0483", 2022, None, ("kon", "K"), (130 / 44 - 1) * 25, 44),
+        shown(OG3, "0483", 2022, "BOU", TOTAL, 75.0, 12),
+        hidden(OG3, "0483", 2022, "SOC", TOTAL, 9),
+        shown(OG3, "0483", 2022, "TEK", TOTAL, 25.0, 20),
+        # 0884: root's own 9 * 5 = 45, ADM 3 * 1 = 3; whole = 45 + 3 + 48 + 27 + 40 = 163 over 53
+        #   -> (163/53 - 1) * 25 = 110/53 * 25 = 51.886792
+        #   root's split: own group 53 - (3 + 12 + 9 + 20) = 9, ADM 3, BOU 12, SOC 9, TEK 20.
+        #   (a) ADM hidden. (b) smallest others: own group 9 (key 'KOMMUN') and SOC 9 tie;
+        #   'KOMMUN' < 'SOC' -> the own group is the complement: nothing more hidden, SOC shown.
+        shown(OG3, "0884", 2022, None, TOTAL, (163 / 53 - 1) * 25, 53),
+        shown(OG3, "0884", 2022, None, ("kon", "K"), (163 / 53 - 1) * 25, 53),
+        hidden(OG3, "0884", 2022, "ADM", TOTAL, 3),
+        shown(OG3, "0884", 2022, "BOU", TOTAL, 75.0, 12),
+        shown(OG3, "0884", 2022, "SOC", TOTAL, 50.0, 9),
+        shown(OG3, "0884", 2022, "TEK", TOTAL, 25.0, 20),
+    ],
+    "complete": True,
+})
+
+OG4 = "medarbetarenkat.STRESS"
+CASES.append({
+    "name": "own_group_of_zero",
+    "about": "own groups of 0 are no member: under P (nobody on P itself) P1 (3) hidden -> P2 by "
+             "(b) as before the amendment; Q has 3 of its own and a child whose only answers are "
+             "vet ej (no cell): its split holds only its own group, nothing to hide there, but "
+             "Q's cell (3) is hidden in the root's split, where the root's own group is 0 (no "
+             "member) -> P, the only other, hidden by (b).",
+    "files": {
+        "organisation/2021/0780.csv": csv(
+            "enhet;namn;overordnad;typ",
+            "KOMMUN;Kommunen;;kommun",
+            "P;Förvaltning P;KOMMUN;forvaltning",
+            "P1;Enhet P1;P;enhet",
+            "P2;Enhet P2;P;enhet",
+            "P3;Enhet P3;P;enhet",
+            "Q;Förvaltning Q;KOMMUN;forvaltning",
+            "Q1;Enhet Q1;Q;enhet"),
+        "medarbetarenkat/2021/fragor.csv": csv(
+            "kolumn;matt;text;skala;grupp",
+            "f1;STRESS;Jag kan oftast hantera stressen i mitt arbete;1-5;"),
+        "medarbetarenkat/2021/0780.csv": _unit_answers(
+            ("P1", 3, (4,)), ("P2", 6, (3,)), ("P3", 8, (5,)), ("Q", 3, (2,)), ("Q1", 4, (6,))),
+    },
+    "expected": [
+        # P1 3 * 4 = 12, P2 6 * 3 = 18, P3 8 * 5 = 40 -> P = 70 over 17; Q = 3 * 2 = 6 over 3
+        #   (Q1's four answers are 6 = vet ej: no Q1 cell). whole = 76 over 20 -> (3.8 - 1) * 25 = 70
+        shown(OG4, "0780", 2021, None, TOTAL, (76 / 20 - 1) * 25, 20),
+        shown(OG4, "0780", 2021, None, ("kon", "K"), (76 / 20 - 1) * 25, 20),
+        # root's split: P 17, Q 3, own group 20 - 20 = 0 (no member). (a) Q hidden; (b) exactly
+        #   one hidden -> the smallest other, P (the only other member), hidden.
+        hidden(OG4, "0780", 2021, "P", TOTAL, 17),
+        hidden(OG4, "0780", 2021, "Q", TOTAL, 3),
+        # split under P: own group 17 - (3 + 6 + 8) = 0 (no member), P1 3, P2 6, P3 8.
+        #   (a) P1 hidden; (b) P2 (6 < 8) hidden. P3 (5 - 1) * 25 = 100 shown.
+        hidden(OG4, "0780", 2021, "P1", TOTAL, 3),
+        hidden(OG4, "0780", 2021, "P2", TOTAL, 6),
+        shown(OG4, "0780", 2021, "P3", TOTAL, 100.0, 8),
+        # split under Q: no child has a cell; only Q's own group 3 - 0 = 3, hidden by (a) and
+        #   alone: no other member to hide. Q1: no row.
+    ],
+    "complete": True,
+})
+
+OGQ1 = "medarbetarenkat.MAL_TYDLIGA"
+OGQ2 = "medarbetarenkat.MAL_DELAKTIG"
+OGA = "medarbetarenkat.HME_STYRNING"
+CASES.append({
+    "name": "own_group_of_an_aggregate",
+    "about": "aggregate HME_STYRNING of two questions: P's own group is 2 in f1 and 6 in f2, so "
+             "2 in the aggregate (the smallest of its questions) -> hidden by (a) there too, with "
+             "A forced -> two hidden, B shown. (P's n minus its children's n in the aggregate, "
+             "16 - 5 - 5 = 6, would have hidden B by (b).)",
+    "files": {
+        "organisation/2020/0483.csv": csv(
+            "enhet;namn;overordnad;typ",
+            "KOMMUN;Kommunen;;kommun",
+            "P;Förvaltning P;KOMMUN;forvaltning",
+            "A;Enhet A;P;enhet",
+            "B;Enhet B;P;enhet"),
+        "medarbetarenkat/2020/fragor.csv": csv(
+            "kolumn;matt;text;skala;grupp",
+            "f1;MAL_TYDLIGA;Jag vet vilka mål som gäller för min arbetsplats;1-5;HME_STYRNING",
+            "f2;MAL_DELAKTIG;Jag är delaktig i att ta fram målen;1-5;HME_STYRNING"),
+        "medarbetarenkat/2020/0483.csv": _unit_answers(
+            ("P", 2, (5, 4)), ("P", 4, (6, 4)),
+            ("A", 5, (3, 4)), ("A", 4, (6, 4)),
+            ("B", 5, (2, 3)), ("B", 4, (2, 6))),
+    },
+    "expected": [
+        # f1 (6 = vet ej): P's own 2 * 5 = 10 over 2; A 5 * 3 = 15 over 5 -> 50; B 9 * 2 = 18 over 9
+        #   -> 25. P = whole = 43 over 16 -> (43/16 - 1) * 25 = 27/16 * 25 = 42.1875
+        #   split under P: own group 16 - (5 + 9) = 2 -> hidden (a); (b) A (5 < 9) hidden.
+        #   root's split {P 16}, root's own group 0: nothing.
+        shown(OGQ1, "0483", 2020, None, TOTAL, (43 / 16 - 1) * 25, 16),
+        shown(OGQ1, "0483", 2020, None, ("kon", "K"), (43 / 16 - 1) * 25, 16),
+        shown(OGQ1, "0483", 2020, "P", TOTAL, (43 / 16 - 1) * 25, 16),
+        hidden(OGQ1, "0483", 2020, "A", TOTAL, 5),
+        shown(OGQ1, "0483", 2020, "B", TOTAL, 25.0, 9),
+        # f2: P's own 6 * 4 = 24 over 6; A 9 * 4 = 36 over 9 -> 75; B 5 * 3 = 15 over 5 -> 50.
+        #   P = whole = 75 over 20 -> (75/20 - 1) * 25 = 68.75
+        #   split under P: own group 20 - (9 + 5) = 6, A 9, B 5: none below 5 -> none hidden.
+        shown(OGQ2, "0483", 2020, None, TOTAL, (75 / 20 - 1) * 25, 20),
+        shown(OGQ2, "0483", 2020, None, ("kon", "K"), (75 / 20 - 1) * 25, 20),
+        shown(OGQ2, "0483", 2020, "P", TOTAL, (75 / 20 - 1) * 25, 20),
+        shown(OGQ2, "0483", 2020, "A", TOTAL, 75.0, 9),
+        shown(OGQ2, "0483", 2020, "B", TOTAL, 50.0, 5),
+        # HME_STYRNING = (f1 + f2) / 2, n = min of the two:
+        #   whole, K and P: (42.1875 + 68.75) / 2 = 55.46875, n min(16, 20) = 16
+        #   A: n min(5, 9) = 5, but its f1 cell is hidden -> hidden by (a)
+        #   B: (25 + 50) / 2 = 37.5, n min(9, 5) = 5
+        #   split under P: own group = min(f1 2, f2 6) = 2 -> hidden by (a); A hidden by (a);
+        #   two hidden -> (b) does not apply: B shown.
+        shown(OGA, "0483", 2020, None, TOTAL, ((43 / 16 - 1) * 25 + (75 / 20 - 1) * 25) / 2, 16, None),
+        shown(OGA, "0483", 2020, None, ("kon", "K"), ((43 / 16 - 1) * 25 + (75 / 20 - 1) * 25) / 2, 16, None),
+        shown(OGA, "0483", 2020, "P", TOTAL, ((43 / 16 - 1) * 25 + (75 / 20 - 1) * 25) / 2, 16, None),
+        hidden(OGA, "0483", 2020, "A", TOTAL, 5),
+        shown(OGA, "0483", 2020, "B", TOTAL, (25 + 50) / 2, 5, None),
+    ],
+    "complete": True,
+})

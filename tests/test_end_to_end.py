@@ -12,6 +12,10 @@ Every respondent answers h2..h9 (HME questions 2-9, scale 1-5) with the same val
 
 question index = (mean - 1) * 25; h1's index is 100 in every cell; HME = mean of the nine
 question indices = (100 + 8 * I) / 9 where I is the index of h2..h9.
+
+KS's own group (contract section 3, amended 2026-11-30): respondent 16 sits on KS itself, so
+KS's n minus its children's is 11 - (5 + 5) = 1: below 5, hidden by (a) in the split of KS's
+children, which makes A (the smaller of A and B by text order, both n 5) hidden by (b).
 """
 from __future__ import annotations
 
@@ -68,7 +72,11 @@ def test_hme_total_by_unit_by_hand(published):
     total = ("-", "total", "Totalt")
     assert c[total][0] == pytest.approx(HME(I(55, 14)))          # 76.190476...
     assert c[total][1] == 14
-    assert c[("A", "total", "Totalt")][:3] == (pytest.approx(HME(I(20, 5))), 5, False)   # 77.777...
+    # split under KS in every question: KS's own group (respondent 16) 11 - (5 + 5) = 1 -> hidden
+    # by (a); exactly one hidden -> the smallest other: A and B tie at 5, 'A' < 'B' -> A hidden.
+    # In HME: A is hidden because its questions are; the own group (smallest over the questions,
+    # 1) is hidden by (a) too -> two hidden in the split, (b) does not apply: B shown.
+    assert c[("A", "total", "Totalt")][:3] == (None, 5, True)
     assert c[("B", "total", "Totalt")][:3] == (pytest.approx(HME(I(21, 5))), 5, False)   # 82.222...
     # C has 3 answers (< 5): suppressed; SOC's subtree is C alone: suppressed too.
     assert c[("C", "total", "Totalt")][:3] == (None, 3, True)
@@ -81,8 +89,10 @@ def test_hme_total_by_unit_by_hand(published):
 def test_hme_subindex_and_question(published):
     _, wh = published
     mot = cells(wh, "medarbetarenkat.HME_MOTIVATION")
-    # motivation = (h1 + h2 + h3) / 3 = (100 + 2 I) / 3
-    assert mot[("A", "total", "Totalt")][0] == pytest.approx((100 + 2 * 75) / 3)
+    # motivation = (h1 + h2 + h3) / 3 = (100 + 2 I) / 3; B: I = (21/5 - 1) * 25 = 80 (A is hidden,
+    # see test_hme_total_by_unit_by_hand)
+    assert mot[("B", "total", "Totalt")][0] == pytest.approx((100 + 2 * 80) / 3)
+    assert mot[("A", "total", "Totalt")][:3] == (None, 5, True)
     q2 = cells(wh, "medarbetarenkat.HME_MOT2")
     m = 55 / 14
     sum_x2 = (25 + 16 + 16 + 9 + 16) + (25 + 25 + 16 + 16 + 9) + (4 + 9 + 16) + 25   # 227

@@ -75,7 +75,7 @@ def pipeline_cells(tmp_path_factory):
     con = duckdb.connect(str(db), read_only=True)
     df = con.execute("select * from marts.fct_measure_value").df()
     con.close()
-    return df, issues
+    return df, issues, db
 
 
 @pytest.mark.parametrize("index", range(len(mc.CASES)), ids=[c["name"] for c in mc.CASES])
@@ -84,7 +84,7 @@ def test_case_through_pipeline(pipeline_cells, index):
 
     case = mc.CASES[index]
     offset = SHIFT * (index + 1)
-    df, issues = pipeline_cells
+    df, issues, _ = pipeline_cells
     years = {y + offset for y in _years_of(case)}
     blocking = [i.one_line() for i in issues if i.severity == "error" and i.year in years]
     assert not blocking, blocking
@@ -102,3 +102,15 @@ def test_case_through_pipeline(pipeline_cells, index):
         wanted = set(case["complete"])
         extra = {k for k in got if k[0] in wanted} - {tuple(e[k] for k in KEY) for e in expected}
         assert not extra, f"unexpected cells: {sorted(extra, key=str)[:10]}"
+
+
+def test_no_own_group_can_be_recovered(pipeline_cells):
+    """bench/own_group_check.sql on the build of all the cases: no shown unit cell whose children
+    are all shown leaves an own group of 0 < n < limit to be had by subtraction."""
+    _, _, db = pipeline_cells
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        leaks = con.execute((REPO / "bench" / "own_group_check.sql").read_text()).fetchall()
+    finally:
+        con.close()
+    assert leaks == []

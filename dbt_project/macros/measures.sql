@@ -35,22 +35,62 @@
   end
 {%- endmacro %}
 
+{#- The own group of a unit (contract section 3, amended 2026-11-30): the respondents attached to
+    the unit itself, in its cell but in no child's cell, so the unit's cell minus its children's
+    gives them back. Over a relation of question cells with columns measure_id, kommunkod, year,
+    split_key, n_answers and unit_code (the code of the unit whose cell it is: enhet, the root's
+    code for the municipality cell, null for a background group), this adds own_n = the unit's n
+    minus the sum of its children's n (the cells whose split_key is 'enhet:' || unit_code; 0 when
+    it has none). An aggregate's own group is the smallest own_n of its questions (the aggregate
+    model takes min(own_n) as it takes min(n_answers)). -#}
+{% macro with_own_group_n(cells) -%}
+  select c.*,
+         case when c.unit_code is not null then c.n_answers - coalesce(k.children_n, 0) end as own_n
+  from {{ cells }} c
+  left join (
+      select measure_id, kommunkod, year, split_key, sum(n_answers) as children_n
+      from {{ cells }}
+      where starts_with(split_key, 'enhet:')
+      group by all
+  ) k
+    on k.measure_id = c.measure_id and k.kommunkod = c.kommunkod and k.year = c.year
+   and k.split_key = 'enhet:' || c.unit_code
+{%- endmacro %}
+
 {#- Suppression pass (contract section 3), over a relation of cells with columns measure_id,
-    kommunkod, year, enhet, group_value, split_key, n_answers, limit_n and forced (an aggregate
-    whose question is suppressed). (a) n below the limit or forced; (b) in a split with exactly
-    one cell suppressed by (a), the other cell with the smallest n (ties: lowest enhet, else
-    group_value, in text order) is suppressed too. -#}
+    kommunkod, year, enhet, group_value, split_key, n_answers, limit_n, forced (an aggregate
+    whose question is suppressed), unit_code and own_n (see with_own_group_n).
+    Each split of the children of a unit has one more member, that unit's own group (n = own_n,
+    tie-break key = unit_code, never output as a row; with n = 0 no member).
+    (a) a cell is suppressed when n is below the limit or it is forced; the own group when
+        0 < n < limit. (b) in a split with exactly one member suppressed by (a), the other member
+    with the smallest n (ties: lowest enhet, else group_value, the own group's unit_code, in text
+    order) is suppressed too; when that is the own group, nothing more is hidden. -#}
 {% macro suppression_flags(cells) -%}
-  select *,
-         primary_suppressed
-         or (split_key is not null and not primary_suppressed and n_primary_in_split = 1 and complement_rank = 1)
-           as suppressed
+  select * exclude (is_own_group, tie_key)
   from (
       select *,
-             sum(primary_suppressed::int) over split as n_primary_in_split,
-             row_number() over (partition by measure_id, kommunkod, year, split_key, primary_suppressed
-                                order by n_answers, coalesce(enhet, group_value)) as complement_rank
-      from (select *, (n_answers < limit_n or coalesce(forced, false)) as primary_suppressed from {{ cells }}) a
-      window split as (partition by measure_id, kommunkod, year, split_key)
-  ) s
+             primary_suppressed
+             or (split_key is not null and not primary_suppressed and n_primary_in_split = 1 and complement_rank = 1)
+               as suppressed
+      from (
+          select *,
+                 sum(primary_suppressed::int) over split as n_primary_in_split,
+                 row_number() over (partition by measure_id, kommunkod, year, split_key, primary_suppressed
+                                    order by n_answers, tie_key) as complement_rank
+          from (
+              select *, false as is_own_group, coalesce(enhet, group_value) as tie_key,
+                     (n_answers < limit_n or coalesce(forced, false)) as primary_suppressed
+              from {{ cells }}
+              union all by name
+              select measure_id, kommunkod, year, 'enhet:' || unit_code as split_key,
+                     own_n as n_answers, limit_n, true as is_own_group, unit_code as tie_key,
+                     own_n < limit_n as primary_suppressed
+              from {{ cells }}
+              where unit_code is not null and own_n > 0
+          ) a
+          window split as (partition by measure_id, kommunkod, year, split_key)
+      ) s
+  ) f
+  where not is_own_group
 {%- endmacro %}

@@ -1,7 +1,10 @@
 -- Aggregate measures (a catalogue `grupp`, e.g. HME): the plain mean of the group's question
 -- values in the same cell, present only where every question of the group has a cell;
 -- n = the smallest n of its questions. Then suppression, second pass: an aggregate cell is also
--- suppressed when any of its questions' cells is.
+-- suppressed when any of its questions' cells is. The own group of a unit in an aggregate is
+-- its smallest own group among the group's questions (own_n, see macros/measures.sql).
+{{ config(on_schema_change='append_new_columns') }}
+
 with members as (
     select q.source, q.year, q.measure_id as question_id, q.unit, g.code,
            count(*) over (partition by q.source, q.year, g.code) as n_questions
@@ -14,6 +17,8 @@ cells as (
         m.source, c.year, c.kommunkod, m.source || '.' || m.code as measure_id, min(m.unit) as unit,
         c.enhet, c.group_type, c.group_value, c.split_key,
         min(c.n_answers) as n_answers,
+        c.unit_code,
+        min(c.own_n) as own_n,
         avg(c.value order by c.measure_id) as value,  -- ordered: bit-identical on every run
         null::double as ci_low,
         null::double as ci_high,
@@ -25,7 +30,7 @@ cells as (
     join members m
       on m.source = c.source and m.year = c.year and m.question_id = c.measure_id
     where {{ year_filter('c.year') }}
-    group by m.source, c.year, c.kommunkod, m.code, c.enhet, c.group_type, c.group_value, c.split_key
+    group by m.source, c.year, c.kommunkod, m.code, c.enhet, c.group_type, c.group_value, c.split_key, c.unit_code
     having count(*) = min(m.n_questions)
 )
 

@@ -1,8 +1,27 @@
--- Suppression, first pass: the question measures.
-with cells as (
-    select c.*, l.limit_n, false as forced
+-- Suppression, first pass: the question measures. Each cell of a unit (the municipality's cell
+-- standing for the root) carries unit_code and own_n, the n of the unit's own group (see
+-- macros/measures.sql); the aggregate pass reads own_n too.
+{{ config(on_schema_change='append_new_columns') }}
+
+with roots as (
+    select year, kommunkod, enhet as root
+    from {{ ref('stg_organisation__units') }}
+    where overordnad is null and {{ year_filter() }}
+),
+
+cells as (
+    select c.*, l.limit_n, false as forced,
+           case when c.group_type <> 'total' then null
+                when c.enhet is null then r.root
+                else c.enhet end as unit_code
     from {{ ref('int_survey__question_cells') }} c
     join {{ ref('int_suppression_limits') }} l using (kommunkod, year)
+    left join roots r using (kommunkod, year)
     where {{ year_filter('c.year') }}
+),
+
+with_own as (
+    {{ with_own_group_n('cells') }}
 )
-{{ suppression_flags('cells') }}
+
+{{ suppression_flags('with_own') }}
