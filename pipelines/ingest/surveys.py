@@ -297,8 +297,9 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
                                     where o.year = {year} and k._file = {t.name}._file and o.enhet = {t.name}.enhet)""",
                               f"unit {{value}} is not in that municipality's organisation tree for {year}")
         # an answer such as inf, NaN or 1e309 is a number that is not finite: one scan finds
-        # whether any file of the group has one, and only then is each column asked
-        not_finite = {c: f"not isfinite({decimal(q(c))})" for c in questions}
+        # whether any file of the group has one, and only then is each column asked (the double
+        # cast runs only on the rare cells that are not whole numbers)
+        not_finite = {c: f"try_cast({q(c)} as integer) is null and not isfinite({decimal(q(c))})" for c in questions}
         if rows(con, f"select 1 from {t.name} where " + " or ".join(not_finite.values()) + " limit 1"):
             for c in questions:
                 bad += check_rows(con, log, t, c, "not_finite", not_finite[c], "answer {value!r} is a number that is not finite")
