@@ -176,8 +176,18 @@ def raw_years(raw: Path) -> list[int]:
     return discover_years(raw)
 
 
+def _link_or_copy(src, dst):
+    """A hard link (no copy, and no symbolic link: the ingest refuses a file that is a link
+    leading outside the raw directory); a copy where the two are on different file systems."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+    return dst
+
+
 def raw_without_year(raw: Path, year: int, dest: Path) -> Path:
-    """A symlink copy of `raw` without `year`: no <source>/<year>/ folder, no Kolada period `year`."""
+    """A hard-linked copy of `raw` without `year`: no <source>/<year>/ folder, no Kolada period `year`."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
@@ -191,12 +201,12 @@ def raw_without_year(raw: Path, year: int, dest: Path) -> Path:
                     doc["count"] = len(doc["values"])
                     (dest / "kolada" / f.name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
                 else:
-                    (dest / "kolada" / f.name).symlink_to(f.resolve())
+                    _link_or_copy(f.resolve(), dest / "kolada" / f.name)
             continue
         (dest / source.name).mkdir()
         for y in source.iterdir():
             if y.name != str(year):
-                (dest / source.name / y.name).symlink_to(y.resolve())
+                shutil.copytree(y.resolve(), dest / source.name / y.name, copy_function=_link_or_copy)
     return dest
 
 

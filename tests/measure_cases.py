@@ -253,13 +253,15 @@ M1 = "medarbetarenkat.MENINGSFULLT"
 CASES.append({
     "name": "unit_subtree_three_levels",
     "about": "SN -> SF -> HEM/BOE with respondents on SF and SN themselves: each unit's cell is "
-             "over its whole subtree; the root's respondents only count for the municipality; a "
-             "unit whose only answer is vet ej has no row; minsta_antal_svar 1 (no suppression).",
+             "over its whole subtree (not a mean of means); the root's respondents only count for "
+             "the municipality; a unit whose only answer is vet ej has no row. minsta_antal_svar 3 "
+             "(the least the contract allows) and every cell and own group at 0 or at least 3: "
+             "nothing is suppressed.",
     "files": {
         "styrmodell/2024/0884.yml": (
             "malkompass: [Service, Ledare och Medarbetare]\n"
             "jamforelsekommuner: [\"0483\"]\n"
-            "minsta_antal_svar: 1\n"
+            "minsta_antal_svar: 3\n"
             "mal: []\n"),
         "organisation/2024/0884.csv": csv(
             "enhet;namn;overordnad;typ",
@@ -279,40 +281,51 @@ CASES.append({
             "1;HEM;K;5",
             "2;HEM;M;4",
             "3;HEM;K;4",
-            "4;BOE;K;2",
-            "5;SF;M;3",
-            "6;SF;K;1",
-            "7;SKOLA;K;5",
-            "8;KOMMUN;M;3",
-            "9;SN;K;4",
-            "10;FRI;K;6"),
+            "4;HEM;M;5",
+            "5;BOE;K;2",
+            "6;BOE;M;3",
+            "7;BOE;K;2",
+            "8;SF;M;3",
+            "9;SF;K;1",
+            "10;SF;M;2",
+            "11;SN;K;4",
+            "12;SN;M;5",
+            "13;SN;K;3",
+            "14;SKOLA;K;5",
+            "15;SKOLA;K;4",
+            "16;SKOLA;M;3",
+            "17;FRI;K;6",
+            "18;KOMMUN;M;3",
+            "19;KOMMUN;K;4",
+            "20;KOMMUN;M;2"),
     },
     "expected": [
-        # whole municipality: resp 1-9 (10 = vet ej): 5+4+4+2+3+1+5+3+4 = 31, n 9
-        #   (31/9 - 1) * 25 = 22/9 * 25 = 61.111111
-        shown(M1, "0884", 2024, None, TOTAL, (31 / 9 - 1) * 25, 9),
-        # SN subtree = SN, SF, HEM, BOE: resp 1-6 and 9: 5+4+4+2+3+1+4 = 23, n 7
-        #   (23/7 - 1) * 25 = 16/7 * 25 = 57.142857
-        shown(M1, "0884", 2024, "SN", TOTAL, (23 / 7 - 1) * 25, 7),
-        # SF subtree = SF, HEM, BOE: resp 1-6: 5+4+4+2+3+1 = 19, n 6 -> (19/6 - 1) * 25 = 54.166667
-        #   (a mean of means HEM 13/3, BOE 2, SF's own 2 would give (25/9 - 1) * 25 = 44.44: wrong)
-        #   deviations from 19/6: 11/6, 5/6, 5/6, -7/6, -1/6, -13/6 -> squares 390/36;
-        #   s2 = 390/36 / 5 = 13/6; s2/n = 13/36; sqrt = 0.600925; half = 1.177813 -> *25 = 29.445335
-        #   ci = 54.166667 -/+ 29.445335 = 24.721331 .. 83.612002
-        shown(M1, "0884", 2024, "SF", TOTAL, (19 / 6 - 1) * 25, 6,
-              ((19 / 6 - 1.96 * sqrt(13 / 36) - 1) * 25, (19 / 6 + 1.96 * sqrt(13 / 36) - 1) * 25)),
-        # HEM: 5+4+4 = 13, n 3 -> (13/3 - 1) * 25 = 83.333333
-        shown(M1, "0884", 2024, "HEM", TOTAL, (13 / 3 - 1) * 25, 3),
-        # BOE: 2, n 1 -> (2 - 1) * 25 = 25; n_eff = 1 -> no interval
-        shown(M1, "0884", 2024, "BOE", TOTAL, 25.0, 1, None),
-        # BUN subtree = SKOLA, FRI: resp 7 (5); resp 10 on FRI is vet ej -> n 1, (5-1)*25 = 100
-        shown(M1, "0884", 2024, "BUN", TOTAL, 100.0, 1, None),
-        shown(M1, "0884", 2024, "SKOLA", TOTAL, 100.0, 1, None),
+        # whole municipality: resp 1-16 and 18-20 (17 = vet ej): HEM 18 + BOE 7 + SF 6 + SN 12
+        #   + SKOLA 12 + KOMMUN 9 = 64, n 19 -> (64/19 - 1) * 25 = 45/19 * 25 = 59.210526
+        shown(M1, "0884", 2024, None, TOTAL, (64 / 19 - 1) * 25, 19),
+        # SN subtree = SN, SF, HEM, BOE: resp 1-13: 18 + 7 + 6 + 12 = 43, n 13
+        #   (43/13 - 1) * 25 = 30/13 * 25 = 57.692308
+        shown(M1, "0884", 2024, "SN", TOTAL, (43 / 13 - 1) * 25, 13),
+        # SF subtree = SF, HEM, BOE: resp 1-10: 5+4+4+5+2+3+2+3+1+2 = 31, n 10 -> (3.1 - 1) * 25 = 52.5
+        #   (a mean of means HEM 4.5, BOE 7/3, SF's own 2 would give (53/18 - 1) * 25 = 48.61: wrong)
+        #   deviations from 3.1: 1.9, 0.9, 0.9, 1.9, -1.1, -0.1, -1.1, -0.1, -2.1, -1.1 -> squares 16.9;
+        #   s2 = 16.9 / 9; s2/n = 16.9/90 = 169/900; sqrt = 13/30; half = 1.96 * 13/30 = 0.849333
+        #   -> *25 = 21.233333; ci = 52.5 -/+ 21.233333 = 31.266667 .. 73.733333
+        shown(M1, "0884", 2024, "SF", TOTAL, (31 / 10 - 1) * 25, 10,
+              ((31 / 10 - 1.96 * 13 / 30 - 1) * 25, (31 / 10 + 1.96 * 13 / 30 - 1) * 25)),
+        # HEM: 5+4+4+5 = 18, n 4 -> (4.5 - 1) * 25 = 87.5
+        shown(M1, "0884", 2024, "HEM", TOTAL, (18 / 4 - 1) * 25, 4),
+        # BOE: 2+3+2 = 7, n 3 -> (7/3 - 1) * 25 = 33.333333
+        shown(M1, "0884", 2024, "BOE", TOTAL, (7 / 3 - 1) * 25, 3),
+        # BUN subtree = SKOLA, FRI: resp 14-16 (5+4+3 = 12); resp 17 on FRI is vet ej -> n 3,
+        #   (12/3 - 1) * 25 = 75
+        shown(M1, "0884", 2024, "BUN", TOTAL, 75.0, 3),
+        shown(M1, "0884", 2024, "SKOLA", TOTAL, 75.0, 3),
         # FRI: no valid answer -> no row. KOMMUN (root): its cell is the enhet-null cell above.
-        # kon K: resp 1,3,4,6,7,9: 5+4+2+1+5+4 = 21, n 6 -> (21/6 - 1) * 25 = 62.5
-        shown(M1, "0884", 2024, None, ("kon", "K"), (21 / 6 - 1) * 25, 6),
-        # kon M: resp 2,5,8: 4+3+3 = 10, n 3 -> (10/3 - 1) * 25 = 58.333333
-        shown(M1, "0884", 2024, None, ("kon", "M"), (10 / 3 - 1) * 25, 3),
+        # kon K: resp 1,3,5,7,9,11,13,14,15,19: 5+4+2+2+1+4+3+5+4+4 = 34, n 10 -> (3.4 - 1) * 25 = 60
+        shown(M1, "0884", 2024, None, ("kon", "K"), (34 / 10 - 1) * 25, 10),
+        # kon M: resp 2,4,6,8,10,12,16,18,20: 4+5+3+3+2+5+3+3+2 = 30, n 9 -> (30/9 - 1) * 25 = 58.333333
+        shown(M1, "0884", 2024, None, ("kon", "M"), (30 / 9 - 1) * 25, 9),
     ],
     "complete": True,
 })

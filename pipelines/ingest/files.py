@@ -8,6 +8,10 @@ case-insensitively after trimming; blank cells are missing.
 `_row`, the line of the file (1 = header), so every later check can name file, row and column.
 UTF-8 files are parsed by DuckDB's own CSV reader (set-based and fast); other encodings are
 transcoded once to a temporary UTF-8 file first.
+
+A line may be at most `MAX_LINE` bytes long (DuckDB's own limit, set explicitly): a file without
+line breaks is refused with `line_too_long`, naming the line. A message about a file that cannot
+be parsed says what is wrong (line too long, too few or many fields) and never quotes the line.
 """
 from __future__ import annotations
 
@@ -21,8 +25,9 @@ from pathlib import Path
 
 import duckdb
 
-from .issues import FileRuleError
+from .issues import FileRuleError, shown_value
 
+MAX_LINE = 2_000_000  # bytes in one line of a CSV file (DuckDB's max_line_size)
 _BOM = b"\xef\xbb\xbf"
 _counter = itertools.count()
 
@@ -74,23 +79,55 @@ def _sniff_delimiter(header_line: str) -> str:
     return ";" if semis >= commas and semis > 0 else ","
 
 
-def _header(text: str, delimiter: str) -> list[str]:
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0].rstrip("\r")), delimiter=delimiter), [])
-    return first
+def _header(text: str, delimiter: str, file: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(text.split("\n", 1)[0].rstrip("\r")), delimiter=delimiter), [])
+    except csv.Error as e:  # e.g. a column name longer than the csv module's field limit
+        raise FileRuleError(file, "header", f"the header row cannot be read: {e}", row=1) from None
 
 
-def load_table(con: duckdb.DuckDBPyConnection, path: Path, file: str) -> LoadedTable:
-    """Read one CSV or xlsx file into a temp table; raise FileRuleError if it cannot be read."""
-    tables, errors = load_tables(con, [(path, file)])
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", " ")
+
+
+def _csv_error(e: duckdb.Error, file: str) -> FileRuleError:
+    """What DuckDB found wrong with a CSV file, said in words: the line and the cause, never the
+    line's content (DuckDB's message quotes it as 'Original Line')."""
+    text = str(e)
+    line = re.search(r"CSV Error on Line:? (\d+)", text) or re.search(r"[Ll]ine:? (\d+)", text)
+    row = int(line.group(1)) if line else None
+    at_line = f"line {row}" if row is not None else "a line"
+    size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+) bytes", text)
+    if size:
+        return FileRuleError(file, "line_too_long",
+                             f"{at_line} is {_n(int(size.group(2)))} bytes long, more than the {_n(int(size.group(1)))} bytes a line may "
+                             "have: the file has no line breaks there (or a quote is never closed)", row=row)
+    fields = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", text)
+    if fields:
+        expected, found = int(fields.group(1)), int(fields.group(2))
+        return FileRuleError(file, "parse", f"cannot parse the CSV file: {at_line} has {found} fields where the header has "
+                                            f"{expected} (a cut or broken row?)", row=row)
+    first = text.split("\n", 1)[0]
+    return FileRuleError(file, "parse", f"cannot parse the CSV file: {first}", row=row)
+
+
+def load_table(con: duckdb.DuckDBPyConnection, path: Path, file: str, accept=None) -> LoadedTable | None:
+    """Read one CSV or xlsx file into a temp table; raise FileRuleError if it cannot be read;
+    None if `accept` refused its header (see load_tables)."""
+    tables, errors = load_tables(con, [(path, file)], accept)
     if errors:
         raise errors[0]
-    return tables[0]
+    return tables[0] if tables else None
 
 
-def load_tables(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str]]) -> tuple[list[LoadedTable], list[FileRuleError]]:
+def load_tables(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str]], accept=None) -> tuple[list[LoadedTable], list[FileRuleError]]:
     """Read many files. CSV files that share delimiter and header are read by one DuckDB scan
     (a national year has hundreds of answer files of one shape); a file that cannot be read is
-    returned as a FileRuleError and the others are still read."""
+    returned as a FileRuleError and the others are still read.
+
+    `accept(file, columns)`, when given, sees each CSV file's header before its rows are read: a
+    file it refuses (it records why) is not read at all, so a header of thousands of unknown
+    columns costs nothing but its issues."""
     tables: list[LoadedTable] = []
     errors: list[FileRuleError] = []
     groups: dict[tuple, list[_Sniffed]] = {}
@@ -101,6 +138,10 @@ def load_tables(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str]]) -
                     tables.append(_load_xlsx(con, path, rel, f"_file_{next(_counter)}"))
                 else:
                     sniffed = _sniff(path, rel)
+                    if accept is not None and not accept(rel, sniffed.columns):
+                        if sniffed.temporary:
+                            Path(sniffed.path).unlink(missing_ok=True)
+                        continue
                     groups.setdefault((sniffed.delimiter, tuple(sniffed.columns)), []).append(sniffed)
             except FileRuleError as e:
                 errors.append(e)
@@ -113,10 +154,7 @@ def load_tables(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str]]) -
                     try:
                         tables.append(_read_csv_group(con, list(columns), delimiter, [m]))
                     except duckdb.Error as e:
-                        msg = str(e).split("\n")[0]
-                        line = re.search(r"[Ll]ine:? (\d+)", str(e))
-                        errors.append(FileRuleError(m.rel, "parse", f"cannot parse the CSV file: {msg}",
-                                                    row=int(line.group(1)) if line else None))
+                        errors.append(_csv_error(e, m.rel))
     finally:
         for members in groups.values():
             for m in members:
@@ -132,8 +170,13 @@ def _sniff(path: Path, rel: str) -> _Sniffed:
     text, encoding = _decode(data, rel)
     if "\x00" in text:
         raise FileRuleError(rel, "encoding", "the file contains NUL bytes: not a text CSV file (an xlsx or UTF-16 file renamed?)")
-    delimiter = _sniff_delimiter(text.split("\n", 1)[0])
-    columns = _check_header(_header(text, delimiter), rel)
+    end = text.find("\n")
+    header_length = len(text[: end if end >= 0 else len(text)].encode("utf-8"))
+    if header_length > MAX_LINE:
+        raise FileRuleError(rel, "line_too_long", f"the header row is {_n(header_length)} bytes long, more than the {_n(MAX_LINE)} "
+                                                  "bytes a line may have: the file has no line breaks", row=1)
+    delimiter = _sniff_delimiter(text[: end if end >= 0 else len(text)])
+    columns = _check_header(_header(text, delimiter, rel), rel)
     if encoding == "utf-8":
         return _Sniffed(rel, str(path), delimiter, columns, False)
     tmp = tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".csv", delete=False, newline="")
@@ -156,7 +199,8 @@ def _read_csv_group(con, columns: list[str], delimiter: str, members: list[_Snif
         with scanned as (
             select filename as _path, row_number() over () as _n, *
             from read_csv(?, delim=?, header=true, quote='"', escape='"', columns=?, filename=true,
-                          auto_detect=false, strict_mode=true, null_padding=false, parallel=false))
+                          auto_detect=false, strict_mode=true, null_padding=false, parallel=false,
+                          max_line_size={MAX_LINE}))
         select m.rel as _file, (_n - min(_n) over (partition by _path) + 2)::bigint as _row, {select_list}
         from scanned join _file_map m on m.path = scanned._path""",
         [list(paths), delimiter, positional],
@@ -178,9 +222,9 @@ def _check_header(header: list[str], file: str) -> list[str]:
         if not c:
             raise FileRuleError(file, "header", "a column has no name", row=1)
         if not re.fullmatch(r"[\wåäöÅÄÖ .\-/()]+", c):
-            raise FileRuleError(file, "header", f"column name {c!r} has characters a column name cannot have (wrong delimiter?)", row=1, column=c)
+            raise FileRuleError(file, "header", f"column name {shown_value(c)} has characters a column name cannot have (wrong delimiter?)", row=1, column=c)
         if c in seen:
-            raise FileRuleError(file, "duplicate_column", f"column {c!r} appears twice (names are compared case-insensitively)", row=1, column=c)
+            raise FileRuleError(file, "duplicate_column", f"column {shown_value(c)} appears twice (names are compared case-insensitively)", row=1, column=c)
         seen.add(c)
     return columns
 
@@ -191,7 +235,7 @@ def _load_xlsx(con, path: Path, file: str, name: str) -> LoadedTable:
     try:
         df = pd.read_excel(path, sheet_name=0, dtype=str, header=0, engine="openpyxl")
     except Exception as e:  # openpyxl raises many kinds for broken files
-        raise FileRuleError(file, "parse", f"cannot read the xlsx file: {type(e).__name__}: {e}") from None
+        raise FileRuleError(file, "parse", f"cannot read the xlsx file: {type(e).__name__}: {shown_value(str(e), 200)}") from None
     columns = _check_header([str(c) if not str(c).startswith("Unnamed:") else "" for c in df.columns], file)
     df.columns = columns
     df = df.apply(lambda s: s.str.strip()).replace({"": None})

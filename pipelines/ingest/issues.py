@@ -10,6 +10,36 @@ from dataclasses import asdict, dataclass, field
 ERROR = "error"
 WARNING = "warning"
 
+MAX_MESSAGE = 1000  # a message names one value; nothing longer is ever shown
+MAX_VALUE = 60
+
+
+def clean(text: str | None, limit: int | None = None) -> str | None:
+    """Text as an issue may hold it: lone surrogates (a file name that is not UTF-8, a JSON
+    "\\ud800") escaped, so it can be stored and printed; cut to `limit` characters."""
+    if text is None:
+        return None
+    text = str(text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def shown_value(value, limit: int = MAX_VALUE) -> str:
+    """The one value a rule names, as its message shows it: a short repr of a scalar, the kind
+    of a list or mapping (never its content), long text cut."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple, set)):
+        return "a list"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 100:
+        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    return clean(repr(value), limit)
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -51,7 +81,8 @@ class IssueLog:
     issues: list[Issue] = field(default_factory=list)
 
     def add(self, file, row, column, rule, message, severity=ERROR) -> None:
-        self.issues.append(Issue(self.year, self.source, file, row, column, rule, message, severity))
+        self.issues.append(Issue(self.year, self.source, clean(file), row, clean(column, MAX_VALUE), rule,
+                                 clean(message, MAX_MESSAGE), severity))
 
     def from_error(self, err: FileRuleError) -> None:
         self.add(err.file, err.row, err.column, err.rule, err.message)

@@ -2,10 +2,20 @@
 
 The YAML is parsed with line numbers kept, so a finding names the line of the goal, indicator or
 activity it is about.
+
+Refused before anything of the file is used (contract section 4, amended 2026-11-30):
+- an anchor or alias (`yaml_anchor`): goal models need none, and a file of nested aliases (a
+  "billion laughs") would expand to gigabytes. They are found in libyaml's event stream, before
+  any node is built, and the first one is reported;
+- a key repeated in any mapping (`duplicate_key`, row = the repeat): YAML would keep the last one
+  silently (`minsta_antal_svar: 5` then `minsta_antal_svar: 1` would publish small cells);
+- a list or mapping where a number or text belongs (`wrong_type`), and a number that is not
+  finite (`not_finite`: .inf, .nan, or a literal too large for a double such as 1e309), anywhere.
 """
 from __future__ import annotations
 
-import io
+import math
+import os
 import re
 from pathlib import Path
 
@@ -13,8 +23,9 @@ import pandas as pd
 import yaml
 
 from .. import config
-from .files import _decode, _sniff_delimiter
-from .issues import IssueLog
+from . import rawfiles
+from .files import load_table
+from .issues import WARNING, FileRuleError, IssueLog, clean, shown_value
 from .kolada import known_kpis
 from .surveys import rel
 
@@ -29,40 +40,191 @@ YML_RE = re.compile(r"^(\d{4})\.ya?ml$", re.IGNORECASE)
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+CATALOGUE_COLUMNS = ("kolumn", "matt", "text", "skala", "grupp")
+MIN_SUPPRESSION_LIMIT = 3
+MAX_INTEGER = 2**31 - 1  # minsta_antal_svar lands in an INTEGER column
+
+
 class _LineLoader(_SafeLoader):
-    """SafeLoader that records each mapping's line as key '__line__'."""
+    """SafeLoader that builds mappings as `_Mapping` (with their lines) and refuses a repeated key."""
+
+
+class _Mapping(dict):
+    """A YAML mapping with the line of the mapping (`line`) and of each key (`keylines`)."""
+
+    line: int | None = None
+    keylines: dict = {}
+
+
+class Refused(Exception):
+    """A goal model refused while it is read: (row, column, rule, message)."""
+
+    def __init__(self, row, column, rule, message):
+        super().__init__(message)
+        self.row, self.column, self.rule, self.message = row, column, rule, message
 
 
 def _construct_mapping(loader, node, deep=False):
-    mapping = yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    mapping["__keylines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    seen: dict = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        line = key.start_mark.line + 1
+        if key.tag == "tag:yaml.org,2002:merge":
+            raise Refused(line, None, "yaml_anchor", "a merge key (<<) copies another mapping's keys: goal models need none, "
+                                                     "write the keys out")
+        if (key.tag, key.value) in seen:
+            raise Refused(line, clean(key.value), "duplicate_key",
+                          f"key {shown_value(key.value)} appears a second time in the same mapping (first on line "
+                          f"{seen[key.tag, key.value]}): YAML would silently keep the last one; keep one")
+        seen[key.tag, key.value] = line
+    mapping = _Mapping(yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.keylines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
     return mapping
 
 
-def at(mapping: dict, key: str) -> int | None:
+def at(mapping, key) -> int | None:
     """The line of `key` in a parsed mapping (else the mapping's own line)."""
-    return mapping.get("__keylines__", {}).get(key, mapping.get("__line__"))
+    if not isinstance(mapping, _Mapping):
+        return None
+    return mapping.keylines.get(key, mapping.line)
+
+
+def line_of(node) -> int | None:
+    return node.line if isinstance(node, _Mapping) else None
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def known_measures(root: Path) -> set[str]:
-    """measure_ids an indicator may point at: any catalogue code or group of any year, any Kolada KPI."""
-    out = {f"kolada.{k}" for k in known_kpis(root)}
-    for source in config.SURVEY_SOURCES:
-        for path in sorted((root / source).glob("*/fragor.csv")):
-            try:
-                text, _ = _decode(path.read_bytes(), str(path))
-                df = pd.read_csv(io.StringIO(text), sep=_sniff_delimiter(text.split("\n", 1)[0]), dtype=str)
-            except Exception:  # the catalogue's own load reports what is wrong with it
+def _first_anchor_or_alias(text: str) -> tuple[int, str] | None:
+    """(line, what) of the first anchor or alias, from libyaml's events: nothing is composed or
+    built, so an alias bomb costs no more than reading its few lines. Text without `&` and `*`
+    has neither, and is not read twice."""
+    if "&" not in text and "*" not in text:
+        return None
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            return event.start_mark.line + 1, "an alias (*name)"
+        if getattr(event, "anchor", None) is not None:
+            return event.start_mark.line + 1, "an anchor (&name)"
+    return None
+
+
+def read_goal_model(text: str):
+    """Parse a goal model's text: anchors and aliases, repeated keys and nesting deeper than the
+    parser can take are refused (Refused); broken YAML raises yaml.YAMLError."""
+    found = _first_anchor_or_alias(text)
+    if found:
+        line, what = found
+        raise Refused(line, None, "yaml_anchor", f"the goal model uses {what}: goal models need no anchors or aliases, "
+                                                 "and the file is not read further (an alias is never expanded)")
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except RecursionError:
+        raise Refused(None, None, "parse", "not valid YAML: the goal model is nested too deeply") from None
+    except ValueError as e:  # int() of a literal of more than 4,300 digits
+        if "digits" not in str(e):
+            raise
+        raise Refused(None, None, "not_finite", "a number has too many digits to be a finite number") from None
+
+
+# What each key of a goal model holds, for the check of types and finite numbers before anything
+# else is read: TEXT, NUMBER and FLAG are single values; [x] a list of x; {key: x} a mapping
+# (ANY: every key). A list or mapping where a single value belongs is `wrong_type`.
+TEXT, NUMBER, FLAG, ANY = "text", "a number", "true or false", object()
+_INDICATOR = {"id": TEXT, "matt": TEXT, "enhet": TEXT, "malvarde": NUMBER, "riktning": TEXT, "delvis_fran": NUMBER,
+              "skala": TEXT, "trendtolerans": NUMBER}
+_ACTIVITY = {"id": TEXT, "namn": TEXT, "status": TEXT, "last": FLAG}
+_GOAL = {"id": TEXT, "namn": TEXT, "niva": TEXT, "omrade": TEXT, "enhet": TEXT, "forelder": TEXT,
+         "indikatorer": [_INDICATOR], "aktiviteter": [_ACTIVITY]}
+SCHEMA = {"malkompass": [TEXT], "jamforelsekommuner": [TEXT], "minsta_antal_svar": NUMBER,
+          "skalor": {ANY: [{"fran": NUMBER, "etikett": TEXT}]}, "mal": [_GOAL]}
+
+
+def _not_finite(value, numeric: bool) -> bool:
+    """A number that is not finite: a float inf/nan, an integer past a double's range, or (where a
+    number belongs) text that reads as one ("inf", "1e309")."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, int):
+        return value.bit_length() > 1024
+    if numeric and isinstance(value, str):
+        try:
+            return not math.isfinite(float(value.replace(",", ".")))
+        except ValueError:
+            return False
+    return False
+
+
+def _check_values(value, schema, line, column, err) -> None:
+    """Report each list or mapping where a single value belongs, and each number that is not finite."""
+    if isinstance(schema, str):
+        if isinstance(value, (dict, list, set, tuple)):  # sets and pairs: YAML's !!set, !!omap, !!pairs
+            err(line, column, "wrong_type", f"{column} is {'a mapping' if isinstance(value, dict) else 'a list'}, where {schema} belongs")
+        elif _not_finite(value, schema == NUMBER):
+            err(line, column, "not_finite", f"{column} {shown_value(value)} is a number that is not finite (.inf, .nan or too large)")
+        return
+    if isinstance(value, list):
+        for item in value:
+            _check_values(item, schema[0] if isinstance(schema, list) else None, line_of(item) or line, column, err)
+    elif isinstance(value, dict):
+        keys = schema if isinstance(schema, dict) else {}
+        for k, v in value.items():
+            if _not_finite(k, False):
+                err(at(value, k), column, "not_finite", f"key {shown_value(k)} is a number that is not finite")
                 continue
-            df.columns = [str(c).strip().lower() for c in df.columns]
-            out.update(f"{source}.{m.strip()}" for m in df.get("matt", pd.Series(dtype=str)).dropna())
-            for grupp in df.get("grupp", pd.Series(dtype=str)).dropna():
-                out.update(f"{source}.{g.strip()}" for g in grupp.split(",") if g.strip())
-    return out
+            _check_values(v, keys.get(k, keys.get(ANY)), at(value, k), str(k), err)
+    elif _not_finite(value, False):  # a single value where a list or mapping belongs: the shape checks say so
+        err(line, column, "not_finite", f"{column} {shown_value(value)} is a number that is not finite (.inf, .nan or too large)")
+
+
+def _text(value) -> str | None:
+    return None if value is None else clean(str(value))
+
+
+def known_measures(con, root: Path, log: IssueLog) -> tuple[set[str], int]:
+    """measure_ids an indicator may point at: any catalogue code or group of any year, any Kolada
+    KPI; and how many catalogues could not be read for their codes.
+
+    Each catalogue is read under the file rules (`files.load_table`). One that cannot be read is a
+    warning of this load, naming it and why: an indicator pointing at one of its codes is then
+    reported as unknown_measure (the catalogue's own year fails on it as an error)."""
+    out = {f"kolada.{k}" for k in known_kpis(root)}
+    unreadable = 0
+    for source in config.SURVEY_SOURCES:
+        for year_dir in rawfiles.entries(root / source):
+            path = year_dir / "fragor.csv"
+            if not re.fullmatch(r"[0-9]{4}", year_dir.name) or not os.path.lexists(path):
+                continue
+            file = rel(path, root)
+            problem = rawfiles.refusal(path, root)
+            if problem is None:
+                unknown: list[str] = []
+
+                def accept(_, columns, unknown=unknown):
+                    unknown.extend(c for c in columns if c not in CATALOGUE_COLUMNS)
+                    return not unknown
+                try:
+                    t = load_table(con, path, file, accept=accept)
+                except FileRuleError as e:
+                    problem = e
+                if unknown:  # not read: its own load names every unknown column
+                    problem = FileRuleError(file, "unknown_column", f"{len(unknown)} column(s) not in the contract, e.g. {shown_value(unknown[0])}", row=1)
+            if problem is not None:
+                unreadable += 1
+                log.add(file, problem.row, problem.column, "catalogue_unreadable",
+                        f"the measure codes of this question catalogue cannot be read ({problem.rule}: {problem.message}); "
+                        "an indicator pointing at one of them is reported as unknown", severity=WARNING)
+                continue
+            codes = [f"coalesce({c}, '')" if c in t.columns else "''" for c in ("matt", "grupp")]
+            for matt, grupp in con.execute(f"select {', '.join(codes)} from {t.name}").fetchall():
+                out.update(f"{source}.{m.strip()}" for m in [matt, *grupp.split(",")] if m.strip())
+            con.execute(f"drop table {t.name}").fetchall()
+    return out, unreadable
 
 
 def _num(value):
@@ -70,9 +232,10 @@ def _num(value):
         return None
     if isinstance(value, bool):
         raise ValueError
-    if isinstance(value, (int, float)):
-        return float(value)
-    return float(str(value).replace(",", "."))
+    number = float(value) if isinstance(value, (int, float)) else float(str(value).replace(",", "."))
+    if not math.isfinite(number):  # _check_values has refused it already
+        raise ValueError
+    return number
 
 
 def load_styrmodell(con, root: Path, year: int, log: IssueLog) -> int:
@@ -84,10 +247,14 @@ def load_styrmodell(con, root: Path, year: int, log: IssueLog) -> int:
     measures = None
     n = 0
     landed: dict[str, list[dict]] = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
+    for path in rawfiles.entries(folder):
+        if path.is_dir():  # a sub-folder (or a link to one) holds no goal model of the year
             continue
         file = rel(path, root)
+        refused = rawfiles.refusal(path, root)
+        if refused:
+            log.from_error(refused)
+            continue
         m = YML_RE.match(path.name)
         if not m:
             log.add(file, None, None, "file_name", "unexpected file: expected <kommunkod>.yml")
@@ -97,16 +264,19 @@ def load_styrmodell(con, root: Path, year: int, log: IssueLog) -> int:
             log.add(file, None, None, "kommunkod", f"{kod} is not a Swedish municipality code")
             continue
         try:
-            doc = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_LineLoader)
+            doc = read_goal_model(path.read_text(encoding="utf-8-sig"))
         except UnicodeDecodeError as e:
             log.add(file, None, None, "encoding", f"a goal model must be UTF-8: {e}")
+            continue
+        except Refused as e:
+            log.add(file, e.row, e.column, e.rule, e.message)
             continue
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
             log.add(file, mark.line + 1 if mark else None, None, "parse", f"not valid YAML: {getattr(e, 'problem', None) or e}")
             continue
         if measures is None:
-            measures = known_measures(root)
+            measures = known_measures(con, root, log)
         tables = _validate(doc, file, kod, year, log, measures, con)
         if tables is None:
             continue
@@ -136,12 +306,13 @@ def _item_id(goal: dict, key: str, kind: str, item, gid: str, seen: dict, err) -
     if item_id in seen:
         err(at(item, "id"), "id", "unique_id", f"{kind} id {item_id} is used twice (also on line {seen[item_id]})")
         return None
-    seen[item_id] = item["__line__"]
+    seen[item_id] = item.line
     return item_id
 
 
-def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
+def _validate(doc, file, kod, year, log: IssueLog, known: tuple[set[str], int], con):
     before = len(log.errors)
+    measures, unreadable_catalogues = known
 
     def err(line, column, rule, message):
         log.add(file, line, column, rule, message)
@@ -149,10 +320,14 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
     if not isinstance(doc, dict):
         err(1, None, "styrmodell_shape", "a goal model must be a YAML mapping with malkompass, mal, ...")
         return None
-    allowed = {"malkompass", "jamforelsekommuner", "minsta_antal_svar", "skalor", "mal", "__line__", "__keylines__"}
+    # types and finite numbers first: a value of the wrong kind would only confuse the rules below
+    _check_values(doc, SCHEMA, doc.line, None, err)
+    if len(log.errors) > before:
+        return None
+    allowed = {"malkompass", "jamforelsekommuner", "minsta_antal_svar", "skalor", "mal"}
     for k in doc:
         if k not in allowed:
-            err(at(doc, k), k, "unknown_key", f"unknown key {k!r}")
+            err(at(doc, k), k, "unknown_key", f"unknown key {shown_value(k)}")
     areas = doc.get("malkompass") or []
     if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
         err(at(doc, "malkompass"), "malkompass", "styrmodell_shape", "malkompass must be a list of area names")
@@ -161,13 +336,15 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
     if not isinstance(peers, list):
         err(at(doc, "jamforelsekommuner"), "jamforelsekommuner", "styrmodell_shape", "jamforelsekommuner must be a list of municipality codes")
         peers = []
-    peers = [str(p) for p in peers]
+    peers = [_text(p) for p in peers]
     for p in peers:
         if p not in config.kommun_codes():
-            err(at(doc, "jamforelsekommuner"), "jamforelsekommuner", "kommunkod", f"comparison municipality {p!r} is not a municipality code (quote codes: \"0486\")")
+            err(at(doc, "jamforelsekommuner"), "jamforelsekommuner", "kommunkod", f"comparison municipality {shown_value(p)} is not a municipality code (quote codes: \"0486\")")
     limit = doc.get("minsta_antal_svar", 5)
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        err(at(doc, "minsta_antal_svar"), "minsta_antal_svar", "styrmodell_value", f"minsta_antal_svar {limit!r} must be a whole number >= 1")
+    if not isinstance(limit, int) or isinstance(limit, bool) or not MIN_SUPPRESSION_LIMIT <= limit <= MAX_INTEGER:
+        err(at(doc, "minsta_antal_svar"), "minsta_antal_svar", "suppression_limit",
+            f"minsta_antal_svar {shown_value(limit)} must be a whole number >= {MIN_SUPPRESSION_LIMIT}: "
+            "the fewest answers a published figure may rest on")
         limit = 5
     bands = []
     skalor = doc.get("skalor") or {}
@@ -175,20 +352,19 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
         err(at(doc, "skalor"), "skalor", "styrmodell_shape", "skalor must map a name to a list of bands")
         skalor = {}
     for name, lst in skalor.items():
-        if name in ("__line__", "__keylines__"):
-            continue
+        name = _text(name)
         if not isinstance(lst, list) or not lst:
-            err(at(doc, "skalor"), "skalor", "styrmodell_shape", f"band set {name!r} must be a list of {{fran, etikett}}")
+            err(at(doc, "skalor"), "skalor", "styrmodell_shape", f"band set {shown_value(name)} must be a list of {{fran, etikett}}")
             continue
         for i, b in enumerate(lst):
-            line = b.get("__line__") if isinstance(b, dict) else at(doc, "skalor")
+            line = line_of(b) or at(doc, "skalor")
             try:
                 fran = _num(b.get("fran")) if isinstance(b, dict) else None
                 label = b["etikett"]
             except (ValueError, KeyError, TypeError):
-                err(line, "skalor", "styrmodell_value", f"band {i + 1} of {name!r} needs a numeric or null 'fran' and an 'etikett'")
+                err(line, "skalor", "styrmodell_value", f"band {i + 1} of {shown_value(name)} needs a numeric or null 'fran' and an 'etikett'")
                 continue
-            bands.append(dict(year=year, kommunkod=kod, skala=name, ordinal=i, fran=fran, etikett=str(label)))
+            bands.append(dict(year=year, kommunkod=kod, skala=name, ordinal=i, fran=fran, etikett=_text(label)))
     org_units = {r[0] for r in con.execute("select enhet from raw.organisation where year = ? and kommunkod = ?", [year, kod]).fetchall()}
     root = con.execute("select enhet from raw.organisation where year = ? and kommunkod = ? and overordnad is null", [year, kod]).fetchall()
     root = root[0][0] if root else None
@@ -206,7 +382,7 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
         if not isinstance(g, dict):
             err(at(doc, "mal"), "mal", "styrmodell_shape", f"goal {gi + 1} is not a mapping")
             continue
-        line = g["__line__"]
+        line = g.line
         gid = g.get("id")
         if gid is None or str(gid).strip() == "":
             err(at(g, "id"), "id", "required_value", "a goal has no id")
@@ -218,31 +394,32 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
         goal_ids[gid] = line
         parent_line[gid] = at(g, "forelder")
         for k in g:
-            if k not in {"id", "namn", "niva", "omrade", "enhet", "forelder", "indikatorer", "aktiviteter", "__line__", "__keylines__"}:
-                err(at(g, k), k, "unknown_key", f"unknown key {k!r} in goal {gid}")
+            if k not in _GOAL:
+                err(at(g, k), k, "unknown_key", f"unknown key {shown_value(k)} in goal {gid}")
         if not g.get("namn"):
             err(at(g, "namn"), "namn", "required_value", f"goal {gid} has no namn")
         if g.get("niva") not in LEVELS:
-            err(at(g, "niva"), "niva", "allowed_value", f"niva {g.get('niva')!r} of goal {gid} is not one of " + ", ".join(LEVELS))
+            err(at(g, "niva"), "niva", "allowed_value", f"niva {shown_value(g.get('niva'))} of goal {gid} is not one of " + ", ".join(LEVELS))
         if g.get("omrade") is not None and g.get("omrade") not in areas:
-            err(at(g, "omrade"), "omrade", "allowed_value", f"area {g.get('omrade')!r} of goal {gid} is not in malkompass")
+            err(at(g, "omrade"), "omrade", "allowed_value", f"area {shown_value(g.get('omrade'))} of goal {gid} is not in malkompass")
         enhet = g.get("enhet")
         enhet = None if enhet is None else str(enhet)
         if enhet is not None and org_units and enhet not in org_units:
             err(at(g, "enhet"), "enhet", "unknown_unit", f"unit {enhet} of goal {gid} is not in the organisation tree of {kod} for {year}")
-        goals.append(dict(year=year, kommunkod=kod, goal_id=gid, namn=g.get("namn"), niva=g.get("niva"), omrade=g.get("omrade"),
+        goals.append(dict(year=year, kommunkod=kod, goal_id=gid, namn=_text(g.get("namn")), niva=g.get("niva"), omrade=g.get("omrade"),
                           enhet=enhet or root, forelder=None if g.get("forelder") is None else str(g.get("forelder")), ordinal=gi, _row=line))
         for ii, ind in enumerate(g.get("indikatorer") or []):
             iid = _item_id(g, "indikatorer", "indicator", ind, gid, ind_ids, err)
             if iid is None:
                 continue
-            iline = ind["__line__"]
+            iline = ind.line
             for k in ind:
-                if k not in {"id", "matt", "enhet", "malvarde", "riktning", "delvis_fran", "skala", "trendtolerans", "__line__", "__keylines__"}:
-                    err(at(ind, k), k, "unknown_key", f"unknown key {k!r} in indicator {iid}")
+                if k not in _INDICATOR:
+                    err(at(ind, k), k, "unknown_key", f"unknown key {shown_value(k)} in indicator {iid}")
             matt = ind.get("matt")
             if matt not in measures:
-                err(at(ind, "matt"), "matt", "unknown_measure", f"indicator {iid} points at {matt!r}, which is no catalogue code or Kolada KPI of any year")
+                err(at(ind, "matt"), "matt", "unknown_measure", f"indicator {iid} points at {shown_value(matt)}, which is no catalogue code or Kolada KPI of any year"
+                    + (" (a question catalogue that cannot be read may hold it: see the catalogue_unreadable warning)" if unreadable_catalogues else ""))
             ienhet = None if ind.get("enhet") is None else str(ind.get("enhet"))
             if ienhet is not None and org_units and ienhet not in org_units:
                 err(at(ind, "enhet"), "enhet", "unknown_unit", f"unit {ienhet} of indicator {iid} is not in the organisation tree of {kod} for {year}")
@@ -251,11 +428,11 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
                 if target is None:
                     raise ValueError
             except (ValueError, TypeError):
-                err(at(ind, "malvarde"), "malvarde", "styrmodell_value", f"indicator {iid} needs a numeric malvarde, not {ind.get('malvarde')!r}")
+                err(at(ind, "malvarde"), "malvarde", "styrmodell_value", f"indicator {iid} needs a numeric malvarde, not {shown_value(ind.get('malvarde'))}")
                 target = None
             direction = ind.get("riktning")
             if direction not in DIRECTIONS:
-                err(at(ind, "riktning"), "riktning", "allowed_value", f"riktning {direction!r} of indicator {iid} is not hogre or lagre")
+                err(at(ind, "riktning"), "riktning", "allowed_value", f"riktning {shown_value(direction)} of indicator {iid} is not hogre or lagre")
             try:
                 partly = _num(ind.get("delvis_fran"))
                 tol = _num(ind.get("trendtolerans", 1.0))
@@ -269,19 +446,19 @@ def _validate(doc, file, kod, year, log: IssueLog, measures: set[str], con):
                     err(at(ind, "delvis_fran"), "delvis_fran", "styrmodell_value", f"delvis_fran {partly:g} of indicator {iid} lies beyond its target {target:g} in direction {direction}")
             skala = ind.get("skala")
             if skala is not None and skala not in skalor:
-                err(at(ind, "skala"), "skala", "unknown_band_set", f"band set {skala!r} of indicator {iid} is not defined under skalor")
+                err(at(ind, "skala"), "skala", "unknown_band_set", f"band set {shown_value(skala)} of indicator {iid} is not defined under skalor")
             indicators.append(dict(year=year, kommunkod=kod, goal_id=gid, indicator_id=iid, matt=matt, enhet=ienhet, malvarde=target,
-                                   riktning=direction, delvis_fran=partly, skala=skala, trendtolerans=tol, ordinal=ii, _row=iline))
+                                   riktning=direction, delvis_fran=partly, skala=_text(skala), trendtolerans=tol, ordinal=ii, _row=iline))
         for ai, a in enumerate(g.get("aktiviteter") or []):
             aid = _item_id(g, "aktiviteter", "activity", a, gid, act_ids, err)
             if aid is None:
                 continue
-            aline = a["__line__"]
+            aline = a.line
             if a.get("status") not in ACTIVITY_STATUS:
-                err(at(a, "status"), "status", "allowed_value", f"status {a.get('status')!r} of activity {aid} is not one of " + ", ".join(ACTIVITY_STATUS))
+                err(at(a, "status"), "status", "allowed_value", f"status {shown_value(a.get('status'))} of activity {aid} is not one of " + ", ".join(ACTIVITY_STATUS))
             if not isinstance(a.get("last", False), bool):
                 err(at(a, "last"), "last", "styrmodell_value", f"last of activity {aid} must be true or false")
-            activities.append(dict(year=year, kommunkod=kod, goal_id=gid, activity_id=aid, namn=a.get("namn"),
+            activities.append(dict(year=year, kommunkod=kod, goal_id=gid, activity_id=aid, namn=_text(a.get("namn")),
                                    locked=bool(a.get("last", False)), status=a.get("status"), ordinal=ai, _row=aline))
     # the goal hierarchy must be a tree: parents exist, no cycles
     parent = {g["goal_id"]: g["forelder"] for g in goals}

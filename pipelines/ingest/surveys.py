@@ -8,14 +8,17 @@ the rows in the build database's `raw` schema. Files that break a rule are still
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from pathlib import Path
 
 from .. import config
+from . import rawfiles
 from .files import LoadedTable, decimal, load_table, load_tables
-from .issues import FileRuleError, IssueLog
+from .issues import FileRuleError, IssueLog, clean, shown_value
 
 MAX_PER_RULE = 20
+MAX_COLUMN_ISSUES = 10  # unknown columns named one by one; the rest are counted
 
 ORG_TYPES = ("kommun", "namnd", "styrelse", "forvaltning", "bolag", "forbund", "verksamhet", "enhet", "arbetsplats")
 KON = ("K", "M")
@@ -35,11 +38,7 @@ CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
 KOMMUN_FILE_RE = re.compile(r"^(\d{4})\.(csv|xlsx)$", re.IGNORECASE)
 
 
-def rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
+rel = rawfiles.rel
 
 
 def sql_list(values) -> str:
@@ -56,41 +55,57 @@ def rows(con, sql: str, params=None) -> list[tuple]:
 
 def check_rows(con, log: IssueLog, table: LoadedTable, column: str | None, rule: str, condition: str, message: str) -> int:
     """Record an issue for each row of `table` where `condition` holds (up to MAX_PER_RULE per
-    file, then a count). `message` may use {value} and {kommunkod}. Returns the number of rows."""
-    value = q(column) if column else "null"
+    file, then a count). `message` may use {value} (the cell, cut to 60 characters). Returns the
+    number of rows."""
+    value = f"left({q(column)}, 61)" if column else "null"
     found = rows(con, f"""select _file, _row, {value}::varchar, count(*) over (partition by _file) as n_file,
                                  row_number() over (partition by _file order by _row) as k
                           from {table.name} where {condition} qualify k <= {MAX_PER_RULE} order by _file, _row""")
     for file, row, val, n_file, k in found:
-        log.add(file, row, column, rule, message.format(value=val))
+        log.add(file, row, column, rule, message.format(value=val if val is None or len(val) <= 60 else val[:59] + "…"))
         if k == MAX_PER_RULE and n_file > MAX_PER_RULE:
             log.add(file, None, column, rule, f"... and {n_file - MAX_PER_RULE} more rows breaking the same rule")
     return len(found)
 
 
+def header_check(log: IssueLog, required, optional, extra_allowed=()):
+    """`check_columns` on a file's header before its rows are read (files.load_tables' accept)."""
+    return lambda file, columns: check_columns(log, LoadedTable("", list(columns), (file,), 0), required, optional, extra_allowed)
+
+
 def check_columns(log: IssueLog, table: LoadedTable, required, optional, extra_allowed=()) -> bool:
     ok = True
+    found = ", ".join(clean(c, 40) for c in table.columns[:MAX_COLUMN_ISSUES])
+    if len(table.columns) > MAX_COLUMN_ISSUES:
+        found += f", ... ({len(table.columns)} columns in all)"
     for c in required:
         if c not in table.columns:
-            log.add(table.file, 1, c, "required_column", f"required column {c!r} is missing (columns found: {', '.join(table.columns)})")
+            log.add(table.file, 1, c, "required_column", f"required column {c!r} is missing (columns found: {found})")
             ok = False
     allowed = set(required) | set(optional) | set(extra_allowed)
-    for c in table.columns:
-        if c not in allowed:
-            log.add(table.file, 1, c, "unknown_column", f"unknown column {c!r}: not in the contract" + (" nor in the question catalogue" if extra_allowed else ""))
-            ok = False
-    return ok
+    unknown = [c for c in table.columns if c not in allowed]
+    for c in unknown[:MAX_COLUMN_ISSUES]:
+        log.add(table.file, 1, c, "unknown_column", f"unknown column {shown_value(c)}: not in the contract" + (" nor in the question catalogue" if extra_allowed else ""))
+    if len(unknown) > MAX_COLUMN_ISSUES:
+        log.add(table.file, 1, None, "unknown_column", f"... and {len(unknown) - MAX_COLUMN_ISSUES} more unknown columns (not named here)")
+    return ok and not unknown
 
 
 def kommun_files(folder: Path, log: IssueLog, root: Path, extensions=(".csv", ".xlsx")) -> list[tuple[str, Path]]:
-    """The `<kommunkod>.<ext>` files of a year folder; anything else is reported."""
+    """The `<kommunkod>.<ext>` files of a year folder; anything else is reported, and so is a
+    file that may not be read (rawfiles.refusal: a link out of the raw directory, a link loop, a
+    name that is not UTF-8)."""
     out = []
     if not folder.is_dir():
         return out
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
+    for path in rawfiles.entries(folder):
+        if path.is_dir():  # a sub-folder (or a link to one) holds no file of the year
             continue
         if path.name.lower() == "fragor.csv":
+            continue
+        refused = rawfiles.refusal(path, root)
+        if refused:
+            log.from_error(refused)
             continue
         m = KOMMUN_FILE_RE.match(path.name)
         if not m or path.suffix.lower() not in extensions:
@@ -116,12 +131,14 @@ def load_organisation(con, root: Path, year: int, log: IssueLog) -> int:
     con.execute("delete from raw.organisation where year = ?", [year]).fetchall()
     files = kommun_files(root / "organisation" / str(year), log, root, extensions=(".csv", ".xlsx"))
     kommun_of = {rel(path, root): kod for kod, path in files}
-    tables, errors = load_tables(con, [(path, rel(path, root)) for _, path in files])
+    columns = (("enhet", "namn", "typ"), ("overordnad",))
+    tables, errors = load_tables(con, [(path, rel(path, root)) for _, path in files], accept=header_check(log, *columns))
     for e in errors:
         log.from_error(e)
     n = 0
     for t in tables:
-        ok_files = [f for f in t.files if check_columns(log, dataclasses.replace(t, files=(f,)), ("enhet", "namn", "typ"), ("overordnad",))]
+        # a CSV file's header was checked before it was read (it passes again silently); xlsx here
+        ok_files = [f for f in t.files if check_columns(log, dataclasses.replace(t, files=(f,)), *columns)]
         if not ok_files:
             continue
         if "overordnad" not in t.columns:
@@ -178,15 +195,20 @@ def load_catalogue(con, root: Path, source: str, year: int, log: IssueLog) -> di
     path = root / source / str(year) / "fragor.csv"
     file = rel(path, root)
     con.execute("delete from raw.question where source = ? and year = ?", [source, year]).fetchall()
-    if not path.exists():
+    if not os.path.lexists(path):
         log.add(file, None, None, "missing_file", f"the question catalogue {file} is missing: answer files cannot be read without it")
         return None
+    refused = rawfiles.refusal(path, root)
+    if refused:
+        log.from_error(refused)
+        return None
+    columns = (("kolumn", "matt", "text", "skala"), ("grupp",))
     try:
-        t = load_table(con, path, file)
+        t = load_table(con, path, file, accept=header_check(log, *columns))
     except FileRuleError as e:
         log.from_error(e)
         return None
-    if not check_columns(log, t, ("kolumn", "matt", "text", "skala"), ("grupp",)):
+    if t is None or not check_columns(log, t, *columns):
         return None
     if "grupp" not in t.columns:
         con.execute(f"alter table {t.name} add column grupp varchar").fetchall()
@@ -226,9 +248,10 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
     con.execute("delete from raw.answer where source = ? and year = ?", [source, year]).fetchall()
     con.execute("delete from raw.respondent where source = ? and year = ?", [source, year]).fetchall()
     folder = root / source / str(year)
+    listed_before = len(log.issues)
     files = kommun_files(folder, log, root)
     if not files:
-        if folder.is_dir():
+        if folder.is_dir() and len(log.issues) == listed_before:
             log.add(rel(folder, root), None, None, "missing_file", "the folder holds no answer file")
         return 0
     catalogue = load_catalogue(con, root, source, year, log)
@@ -239,11 +262,13 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
     kommun_of = {rel(path, root): kod for kod, path in files}
     con.execute("create or replace temp table _kommun_of (_file varchar, kommunkod varchar)").fetchall()
     con.executemany("insert into _kommun_of values (?, ?)", list(kommun_of.items()))
-    tables, errors = load_tables(con, [(path, rel(path, root)) for _, path in files])
+    tables, errors = load_tables(con, [(path, rel(path, root)) for _, path in files],
+                                 accept=header_check(log, required, optional, extra_allowed=catalogue))
     for e in errors:
         log.from_error(e)
     n = 0
     for t in tables:
+        # a CSV file's header was checked before it was read (it passes again silently); xlsx here
         if not all([check_columns(log, dataclasses.replace(t, files=(f,)), required, optional, extra_allowed=catalogue) for f in t.files]):
             continue
         questions = [c for c in t.columns if c in catalogue]
@@ -261,7 +286,9 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
         if "enkat" in t.columns:
             bad += check_rows(con, log, t, "enkat", "allowed_value", f"enkat is null or enkat not in {sql_list(ENKATER)}", "enkat {value!r} is not uppdragsgivare or mottagare")
         if "vikt" in t.columns:
-            bad += check_rows(con, log, t, "vikt", "weight", f"vikt is not null and coalesce({decimal('vikt')}, 0) <= 0", "weight {value!r} is not a number > 0")
+            bad += check_rows(con, log, t, "vikt", "not_finite", f"vikt is not null and not isfinite({decimal('vikt')})", "weight {value!r} is not a finite number")
+            bad += check_rows(con, log, t, "vikt", "weight", f"vikt is not null and coalesce({decimal('vikt')}, 0) <= 0 and coalesce(isfinite({decimal('vikt')}), true)",
+                              "weight {value!r} is not a number > 0")
         if "enhet" in t.columns:
             bad += check_rows(con, log, t, "enhet", "required_value", "enhet is null", "the unit is blank")
             bad += check_rows(con, log, t, "enhet", "unknown_unit",
@@ -269,10 +296,18 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
                                     select 1 from raw.organisation o join _kommun_of k on k.kommunkod = o.kommunkod
                                     where o.year = {year} and k._file = {t.name}._file and o.enhet = {t.name}.enhet)""",
                               f"unit {{value}} is not in that municipality's organisation tree for {year}")
+        # an answer such as inf, NaN or 1e309 is a number that is not finite: one scan finds
+        # whether any file of the group has one, and only then is each column asked (the double
+        # cast runs only on the rare cells that are not whole numbers)
+        not_finite = {c: f"try_cast({q(c)} as integer) is null and not isfinite({decimal(q(c))})" for c in questions}
+        if rows(con, f"select 1 from {t.name} where " + " or ".join(not_finite.values()) + " limit 1"):
+            for c in questions:
+                bad += check_rows(con, log, t, c, "not_finite", not_finite[c], "answer {value!r} is a number that is not finite")
         for c in questions:
             top = catalogue[c][1]
             bad += check_rows(con, log, t, c, "answer_scale",
-                              f"{q(c)} is not null and (try_cast({q(c)} as integer) is null or try_cast({q(c)} as integer) not between 1 and {top})",
+                              f"{q(c)} is not null and (try_cast({q(c)} as integer) is null or try_cast({q(c)} as integer) not between 1 and {top})"
+                              f" and coalesce(isfinite({decimal(q(c))}), true)",
                               f"answer {{value!r}} is outside the scale (1..{top}, {top} = vet ej)")
         # a file with any finding is not landed; the others of its group are
         clean = "_file not in (select file from _bad_files)"
