@@ -59,6 +59,31 @@ def _silenced(verbose: bool):
     return contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
 
 
+@contextlib.contextmanager
+def _stderr_to_file(path, verbose: bool):
+    """Send the process's stderr (file descriptor 2, which the run's helper processes inherit:
+    dbt, Dagster's log watchers) to `path` for the block, so that a fault or a Ctrl-C ends in
+    followup's one line and not in their tracebacks; -v keeps them on the terminal."""
+    if verbose:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        sink = open(path, "wb")
+    except OSError:  # a read-only or full warehouse: the run will say so itself
+        sink = open(os.devnull, "ab")
+    try:
+        os.dup2(sink.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        sink.close()
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 
@@ -106,7 +131,7 @@ def cmd_run(args) -> int:
             from . import lines
 
             lines.OUT = sys.stdout
-            with _silenced(args.verbose):
+            with _silenced(args.verbose), _stderr_to_file(config.build_dir() / "last_run.stderr", args.verbose):
                 result = job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.get(), run_id=run_id,
                                                 raise_on_error=False, tags={"followup/trigger": "cli"})
     except WarehouseBusy as e:
@@ -129,6 +154,8 @@ def _finish(result, t_all: float) -> int:
         err = failure.step_failure_data.error if failure else None
         cause = _error_line(err) if err else "the run failed"
         step = failure.step_key if failure else "run"
+        if "Interrupted" in cause or "KeyboardInterrupt" in cause:
+            raise CannotRun(f"interrupted (Ctrl-C) during {step}: the published warehouse is unchanged; the next run starts over")
         published = "the published warehouse is unchanged" if step != "printed_reports" else "the data is published"
         raise CannotRun(f"{step} failed: {cause}; {published} (reports/latest.json names the failure)")
     report = json.loads((config.reports_dir() / "latest.json").read_text(encoding="utf-8"))

@@ -6,7 +6,10 @@ import functools
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# A checkout (or an editable install): the folder above the package. An installed wheel: the
+# package's own copy of dbt_project/ and dagster.yaml (pipelines/project, see pyproject.toml).
+PROJECT_ROOT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "dbt_project" / "dbt_project.yml").is_file() else PACKAGE_DIR / "project"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 

@@ -22,13 +22,20 @@ def is_environment_fault(e: BaseException) -> bool:
         or any(t in text for t in _ENV_TEXT[:4])
 
 
+def is_environment_text(text: str) -> bool:
+    """An error message (e.g. dbt's) that names a fault of the machine."""
+    return any(t in text for t in _ENV_TEXT if t != "Permission denied") or "Permission denied" in text and "Errno 13" in text
+
+
 def describe(e: BaseException) -> str:
     """One line: the fault, without a traceback."""
-    if isinstance(e, KeyboardInterrupt):
+    if isinstance(e, KeyboardInterrupt) or type(e).__name__ == "DagsterExecutionInterruptedError":
         return "interrupted (Ctrl-C)"
     if isinstance(e, OSError) and e.strerror:
         where = f": {e.filename}" if e.filename else ""
         return f"{e.strerror}{where}"
     text = (str(e).strip().splitlines() or [type(e).__name__])
-    line = next((t for t in text if any(k in t for k in _ENV_TEXT)), text[0])
-    return f"{type(e).__name__}: {line.strip()[:300]}"
+    line = next((t for t in text if any(k in t for k in _ENV_TEXT)), text[0]).strip()[:300]
+    if "database or disk is full" in line and "No space left" not in line:  # sqlite's words for ENOSPC
+        return f"No space left on device ({type(e).__name__}: {line})"
+    return f"{type(e).__name__}: {line}"

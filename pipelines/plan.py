@@ -24,20 +24,19 @@ LOAD, REBUILD, UNCHANGED = "load", "rebuild", "unchanged"
 
 # The code that decides what lands (file rules, raw checks, the seeds they validate against) and
 # the code that models it (the dbt project). A change to the first reloads, to the second rebuilds.
-_INGEST_CODE = ("pipelines/ingest", "pipelines/checks", "dbt_project/seeds")
-_DBT_CODE = ("dbt_project/models", "dbt_project/macros", "dbt_project/seeds", "dbt_project/tests",
-             "dbt_project/dbt_project.yml", "dbt_project/profiles.yml", "pipelines/ingest/warnings.py")
+_INGEST_CODE = (config.PACKAGE_DIR / "ingest", config.PACKAGE_DIR / "checks", config.DBT_PROJECT_DIR / "seeds")
+_DBT_CODE = tuple(config.DBT_PROJECT_DIR / p for p in ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")) \
+    + (config.PACKAGE_DIR / "ingest" / "warnings.py",)
 
 
-def _hash_files(parts: tuple[str, ...]) -> str:
+def _hash_files(paths: tuple[Path, ...]) -> str:
     h = hashlib.sha256()
-    for part in parts:
-        path = config.PROJECT_ROOT / part
+    for path in paths:
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for f in files:
             if f.suffix in (".pyc",) or "__pycache__" in f.parts or not f.exists():
                 continue
-            h.update(str(f.relative_to(config.PROJECT_ROOT)).encode())
+            h.update(f"{path.name}/{f.relative_to(path) if path.is_dir() else ''}".encode())
             h.update(f.read_bytes())
     return h.hexdigest()[:16]
 

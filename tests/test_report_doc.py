@@ -195,7 +195,9 @@ def test_a_refused_year_is_named_on_the_cover_and_in_the_appendix(report):
     assert f"Stoppade av kontrollen {REFUSED}: året saknas i lagret" in cover
     appendix = visible_text(re.search(r'<section class="page appendix">(.*?)</section>', report["html"], re.S).group(1))
     assert f"{REFUSED}: stoppat av kontrollen" in appendix
-    assert "goal D names parent X" in appendix and f"styrmodell/{REFUSED}/{KOMMUN}.yml" in appendix
+    # file, row, column and the rule in Swedish; never the message (it may quote a value or an id)
+    assert "okänd överordnad" in appendix and f"styrmodell/{REFUSED}/{KOMMUN}.yml" in appendix
+    assert "goal D names parent X" not in report["html"] and "goal D names parent X" not in report["pdf_text"]
     assert "Vimmerby" not in appendix  # another municipality's file is not this report's business
     assert f"{REFUSED}" in report["pdf_text"].split("Så läser du rapporten")[0]
 
@@ -253,3 +255,31 @@ def test_swedish_number_format():
     assert fmt.num(1.1, sign=True) == "+1,1" and fmt.num(-0.04, sign=True) == "±0,0" and fmt.num(None) == "–"
     assert fmt.value(80.6, "procent") == "80,6\u00a0%" and fmt.value(1234, "antal") == "1\u00a0234"
     assert sv(80.61122) == fmt.num(80.61122) and sv(-2.18) == fmt.num(-2.18)
+
+
+def test_every_rule_of_the_pipeline_has_swedish_words():
+    """The printed report names a finding by its rule in Swedish: every rule the ingest, the
+    checks and the gate can record has its words (dbt's and failed steps' by their kind)."""
+    import pathlib
+
+    from pipelines.report_doc import fmt
+
+    root = pathlib.Path(__file__).resolve().parent.parent / "pipelines"
+    code = "\n".join(p.read_text() for p in root.rglob("*.py"))
+    # the rule is the argument just before the message, a string with a space or a {field} in it
+    rules = set(re.findall(r'(?:log\.add|err)\([^()]*?"([a-z_]+)",\s*f?"[^"]*[ {]', code))
+    rules |= set(re.findall(r'FileRuleError\([^,()]+,\s*"([a-z_]+)"', code))
+    assert len(rules) > 15
+    missing = sorted(r for r in rules if r not in fmt.RULES)
+    assert not missing, missing
+    assert fmt.rule_text("dbt_test:finite_fct_measure_value_value") == "en datakontroll i dbt underkändes"
+
+
+def test_a_broken_run_report_is_an_error_not_a_report_without_a_run(tmp_path):
+    from pipelines.report_doc import ReportError, load_run_report
+
+    broken = tmp_path / "latest.json"
+    broken.write_text('{"years": [')
+    with pytest.raises(ReportError, match="cannot be read"):
+        load_run_report(broken)
+    assert load_run_report(tmp_path / "missing.json") is None

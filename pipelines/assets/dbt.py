@@ -27,6 +27,7 @@ from dagster_dbt.dbt_manifest import validate_manifest
 from packaging import version
 
 from .. import config
+from ..faults import is_environment_text
 from ..lines import fmt_int, say
 from ..plan import read_plan
 from ..resources import FollowupPaths
@@ -183,6 +184,9 @@ def followup_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     yield from invocation.stream()
     counts, failed = _outcome(_read_results(target))
+    fault = next((r.get("message") for r in failed if is_environment_text(r.get("message") or "")), None)
+    if fault:  # a full disk or a read-only folder is no year's fault: stop the run and say so
+        raise dg.Failure(f"dbt could not write the build database: {fault.strip().splitlines()[0][:300]}")
     verdict: dict[int, list[dict]] = {y: [] for y in years}
     if failed or not invocation.is_successful():
         # which years broke it: each year on its own (only when the build failed)

@@ -192,10 +192,12 @@ def load_kolada(con, root: Path, year: int, log: IssueLog) -> int:
 
 
 def load_kpi_titles(con, root: Path, log: IssueLog) -> int:
-    """Replace raw.kpi from kolada/kpi.json (optional: without it a KPI's label is its id)."""
+    """Replace raw.kpi from kolada/kpi.json (optional: without it a KPI's label is its id). A
+    kpi.json that cannot be read fails the year and leaves the titles of the last good one, which
+    every other year's labels still use."""
     path = root / "kolada" / "kpi.json"
-    con.execute("delete from raw.kpi").fetchall()
     if not os.path.lexists(path):
+        con.execute("delete from raw.kpi").fetchall()
         return 0
     file = rel(path, root)
     refused = rawfiles.refusal(path, root)
@@ -217,6 +219,7 @@ def load_kpi_titles(con, root: Path, log: IssueLog) -> int:
                         f"{field} of a KPI is {shown_value(value)}, where text belongs")
                 return 0
     records = [tuple(clean(x) for x in r) for r in records]
+    con.execute("delete from raw.kpi").fetchall()
     if records:
         con.executemany("insert into raw.kpi values (?, ?, ?)", records)
     return len(records)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .data import ReportError, connect, load_report, load_run_report, report_pairs
 
-__all__ = ["render_report", "render_all", "main", "ReportError", "Rendered"]
+__all__ = ["render_report", "render_all", "main", "ReportError", "Rendered", "load_run_report"]
 
 
 @dataclass(frozen=True)

@@ -51,12 +51,14 @@ def report_pairs(con, year: int | None = None) -> list[tuple[str, int]]:
 
 
 def load_run_report(path: Path | None) -> dict | None:
+    """The run report the printed report quotes from (None when there is none). One that cannot
+    be read is an error, not a report without a run: the report would claim no year was refused."""
     if path is None or not Path(path).is_file():
         return None
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    except (OSError, ValueError) as e:
+        raise ReportError(f"the run report {path} cannot be read ({type(e).__name__}: {e})") from None
 
 
 _PER_KOMMUN_FILE = re.compile(r"(?:^|/)(\d{4})\.(?:csv|xlsx|ya?ml)$", re.I)
@@ -87,8 +89,7 @@ def _issue_row(i: dict) -> dict:
         "row": "" if i.get("row") is None else str(i["row"]),
         "column": i.get("column") or "",
         "rule": i.get("rule") or "",
-        "rule_text": fmt.RULES.get(i.get("rule") or "", ""),
-        "message": i.get("message") or "",
+        "rule_text": fmt.rule_text(i.get("rule") or ""),
     }
 
 

@@ -2,6 +2,8 @@
 thousands, a real minus sign, and the words the council reads."""
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 import math
 
@@ -63,7 +65,47 @@ RULES = {  # the run report's rule codes, in words
     "kolada_shape": "Kolada-filen har fel form",
     "styrmodell_shape": "styrmodellen har fel form",
     "styrmodell_value": "felaktigt värde i styrmodellen",
+    "tree": "organisationen eller målhierarkin är inte ett träd",
+    "parse": "filen kan inte läsas in",
+    "encoding": "filen har okänd teckenkodning",
+    "header": "felaktig rubrikrad",
+    "duplicate_column": "kolumnen förekommer flera gånger",
+    "group_unit": "måtten i en grupp har olika enheter",
+    "kommunkod": "ogiltig kommunkod",
+    "kolada_value": "felaktigt värde i Kolada-data",
+    "line_too_long": "en rad är för lång",
+    "not_finite": "talet är inte ändligt",
+    "wrong_type": "värdet har fel typ",
+    "duplicate_key": "nyckeln förekommer flera gånger",
+    "yaml_anchor": "YAML-ankare och alias är inte tillåtna",
+    "suppression_limit": "minsta antal svar måste vara ett heltal, minst 3",
+    "link_outside_raw": "filen är en länk ut ur rådatakatalogen",
+    "unreadable": "filen kan inte läsas",
+    "file_name_encoding": "filnamnet är inte UTF-8",
+    "catalogue_unreadable": "frågekatalogen kan inte läsas",
+    "unknown_key": "okänd nyckel",
+    "ingest_failed": "filerna kunde inte läsas in",
+    "not_built": "året kunde inte beräknas",
+    "not_gated": "körningen avbröts innan året kontrollerades",
+    "kolada": "fler fel i Kolada-filen",
 }
+RULE_PREFIXES = {  # rules with a name after the colon: dbt's tests and models, a failed step
+    "dbt_test": "en datakontroll i dbt underkändes",
+    "dbt_unit_test": "ett enhetstest i dbt underkändes",
+    "dbt_model": "en modell i dbt kunde inte byggas",
+    "dbt_seed": "en referenstabell i dbt kunde inte läsas",
+    "step_failed": "körningen avbröts",
+    "gx": "en datakvalitetskontroll underkändes",
+}
+
+
+def rule_text(rule: str) -> str:
+    """A run report's rule code in Swedish words: the printed report shows this, never the message
+    (which may quote a value)."""
+    if rule in RULES:
+        return RULES[rule]
+    head = re.split(r"[:.]", rule, maxsplit=1)[0]
+    return RULE_PREFIXES.get(head) or RULE_PREFIXES.get(rule.split("_", 1)[0]) or "en kontroll underkändes"
 SEVERITY = {"error": "fel", "warning": "varning"}
 
 
