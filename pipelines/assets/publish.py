@@ -10,6 +10,16 @@ from ..summary import published_summary
 from .gate import year_gate
 
 
+def _marked_passed(target, year: int) -> bool:
+    import duckdb
+
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        return bool(con.execute("select passed_this_run from marts.publish_year where year = ?", [year]).fetchall()[0][0])
+    finally:
+        con.close()
+
+
 @dg.asset(
     key="published_warehouse",
     group_name="publish",
@@ -22,10 +32,13 @@ def published_warehouse(context: dg.AssetExecutionContext, paths: FollowupPaths)
     target = paths.warehouse() / PUBLISHED
     with paths.build_connection() as con:
         passed = dict(con.execute("select year, checked_at from audit.year_gate where passed").fetchall())
+        failed = {r[0] for r in con.execute("select year from audit.year_gate where not passed").fetchall()}
     # the file is written again when it does not hold exactly the build's passed years (a year
-    # loaded or rebuilt now, or a publish that an earlier run did not finish)
+    # loaded or rebuilt now, or a publish that an earlier run did not finish), or when it calls a
+    # year passed whose newest load failed (its rows stay; marts.publish_year says "kept")
     held = published_years(target)
     stale = sorted(y for y, at in passed.items() if held.get(y) != at)
+    stale += sorted(y for y in failed & set(held) if _marked_passed(target, y))
     if target.exists() and not stale:
         remove_strays(paths.warehouse())
         say(context, f"publish   unchanged  {target}  (it holds every passed year's newest version)")
