@@ -197,3 +197,25 @@ def test_ctrl_c(tmp_path, moment):
     again = cli(raw, wh)
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
     assert sha(wh / "followup.duckdb") != before
+
+
+@needs_mounts
+def test_a_failed_publish_is_not_reported_as_published(tmp_path):
+    """The warehouse folder read-only but its build, Dagster and reports folders writable: the
+    load passes, the publish fails, and the run report says the year's new version is not the
+    published one."""
+    import json
+
+    raw, real, wh = changed_raw(tmp_path), tmp_path / "real", tmp_path / "wh"
+    assert cli(raw, real).returncode == 0
+    before = sha(real / "followup.duckdb")
+    change(raw)
+    inner = [(name, real / name, wh / name) for name in (".build", ".dagster", "reports")]
+    with mounted(("bind", real, wh, "ro"), *(("bind", src, dst, "") for _, src, dst in inner)):
+        out = cli(raw, wh)
+        one_line_exit_2(out, "published_warehouse", "Read-only file system")
+    assert sha(real / "followup.duckdb") == before
+    doc = json.loads((real / "reports" / "latest.json").read_text())
+    assert doc["failure"]["step"] == "published_warehouse" and not doc["passed"]
+    (year,) = doc["years"]
+    assert year["year"] == 2022 and year["published"] == "kept: the last version that passed"
