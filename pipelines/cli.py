@@ -150,20 +150,42 @@ def _finish(result, t_all: float) -> int:
     import json
 
     failure = next(iter(result.get_step_failure_events()), None) if not result.success else None
-    if failure is not None or not result.success:
-        err = failure.step_failure_data.error if failure else None
-        cause = _error_line(err) if err else "the run failed"
-        step = failure.step_key if failure else "run"
+    if failure is not None:
+        err = failure.step_failure_data.error
+        cause = _error_line(err) if err else "the step failed"
+        step = failure.step_key
         if "Interrupted" in cause or "KeyboardInterrupt" in cause:
             raise CannotRun(f"interrupted (Ctrl-C) during {step}: the published warehouse is unchanged; the next run starts over")
         published = "the published warehouse is unchanged" if step != "printed_reports" else "the data is published"
         raise CannotRun(f"{step} failed: {cause}; {published} (reports/latest.json names the failure)")
+    if not result.success:  # stopped between steps (e.g. Ctrl-C): no step failed, no hook wrote the report
+        import dagster as dg
+
+        end = next((e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE), None)
+        text = (end.message or "") if end else ""
+        interrupted = "interrupted" in text.lower()
+        _report_failure(result.run_id, "interrupted (Ctrl-C)" if interrupted else (text or "the run failed"))
+        if interrupted:
+            raise CannotRun("interrupted (Ctrl-C): the published warehouse is unchanged; the next run starts over")
+        raise CannotRun(f"the run failed: {text or 'no step said why'}; the published warehouse is unchanged")
     report = json.loads((config.reports_dir() / "latest.json").read_text(encoding="utf-8"))
     failed = [y["year"] for y in report["years"] if not y["passed"]]
     _say(f"done in {time.monotonic() - t_all:.1f} s: " + (
         f"{len(failed)} year(s) failed their checks and kept their last published version: {', '.join(map(str, failed))}" if failed
         else "every year passed"))
     return EXIT_FAILED_YEARS if failed else EXIT_OK
+
+
+def _report_failure(run_id: str, message: str) -> None:
+    """The run report of a run that stopped where no step's failure hook could write it."""
+    from .report import build_run_report, write_run_report
+
+    try:
+        doc = build_run_report(config.build_db_path(), config.warehouse_dir(), config.raw_dir(), run_id,
+                               failure={"step": "run", "message": message})
+        write_run_report(doc, config.warehouse_dir())
+    except Exception:  # noqa: BLE001 - best effort: the one line on stderr says what happened
+        pass
 
 
 def _error_line(err) -> str:
