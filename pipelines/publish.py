@@ -9,7 +9,8 @@ replaced years change (incremental: a passed year whose gate time differs from t
 the cost follows the changed years, not the history. A full rewrite is made instead on the first
 publish, when the old file's tables or columns differ from the build's, when most years changed
 (then a rewrite costs the same and leaves no free space) or when the old file has too much free
-space (see MAX_FREE_SHARE); both paths give the same rows. The file is in DuckDB's
+space (see MAX_FREE_SHARE); both paths give the same rows and the same table and column comments
+(the build's, from the dbt YAML; see _write_comments). The file is in DuckDB's
 storage version v1.5 (Metabase's DuckDB driver; DuckDB keeps an existing file's version when it
 writes into it), checkpointed, fsynced and then renamed over the old one, which is kept as
 `followup.prev.duckdb` for rollback. A reader holding the old file open keeps reading the old
