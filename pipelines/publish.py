@@ -9,7 +9,8 @@ replaced years change (incremental: a passed year whose gate time differs from t
 the cost follows the changed years, not the history. A full rewrite is made instead on the first
 publish, when the old file's tables or columns differ from the build's, when most years changed
 (then a rewrite costs the same and leaves no free space) or when the old file has too much free
-space (see MAX_FREE_SHARE); both paths give the same rows. The file is in DuckDB's
+space (see MAX_FREE_SHARE); both paths give the same rows and the same table and column comments
+(the build's, from the dbt YAML; see _write_comments). The file is in DuckDB's
 storage version v1.5 (Metabase's DuckDB driver; DuckDB keeps an existing file's version when it
 writes into it), checkpointed, fsynced and then renamed over the old one, which is kept as
 `followup.prev.duckdb` for rollback. A reader holding the old file open keeps reading the old
@@ -88,7 +89,51 @@ def _years_sql(years) -> str:
     return "(" + ",".join(str(int(y)) for y in sorted(years)) + ")" if years else "(null)"
 
 
-PUBLISH_YEAR_COLUMNS = [("year", "INTEGER"), ("published_at", "TIMESTAMP"), ("passed_this_run", "BOOLEAN")]
+# marts.publish_year is made here, not by dbt, so its descriptions (comments in the file) are here;
+# every other table's and column's comment is copied from the build (the dbt YAML, persist_docs).
+PUBLISH_YEAR_DESCRIPTION = "Which years the file holds and since when (a dashboard's 'data as of'); written by each publish."
+PUBLISH_YEAR_SPEC = [
+    ("year", "INTEGER", "A year the file holds."),
+    ("published_at", "TIMESTAMP", "When the year's rows passed their checks (the gate time of the build that published them)."),
+    ("passed_this_run", "BOOLEAN", "True when the year passed its checks in the build this publish took it from; "
+                                   "false when it did not and its last published rows were kept."),
+]
+PUBLISH_YEAR_COLUMNS = [(name, data_type) for name, data_type, _ in PUBLISH_YEAR_SPEC]
+
+
+def _quote(text: str | None) -> str:
+    return "null" if text is None else "'" + text.replace("'", "''") + "'"
+
+
+def _write_comments(con, build_tables: set[str]) -> None:
+    """Give every table and column of `new.marts` the comment it has in the build (from the dbt
+    YAML), or, for a table only the old file holds (attached as `old` on a full rewrite), the old
+    file's (an incremental copy of a table the build lacks keeps its own); publish_year gets
+    PUBLISH_YEAR_SPEC's. Only differing comments are written: an incremental publish changes the
+    catalog where the YAML changed (comments never decide between incremental and full)."""
+    has_old = bool(con.execute("select count(*) from duckdb_databases() where database_name = 'old'").fetchall()[0][0])
+    current = {(t, c): comment for t, c, comment in con.execute(
+        """select table_name, null, comment from duckdb_tables() where database_name = 'new' and schema_name = 'marts'
+           union all
+           select table_name, column_name, comment from duckdb_columns() where database_name = 'new' and schema_name = 'marts'""").fetchall()}
+    wanted = {}
+    for table in {t for t, _ in current}:
+        if table == "publish_year":
+            wanted[(table, None)] = PUBLISH_YEAR_DESCRIPTION
+            wanted.update({(table, name): text for name, _, text in PUBLISH_YEAR_SPEC})
+            continue
+        # the old file's first (a column or table only it holds), then the build's over them
+        for source in (["old"] if has_old else []) + (["b"] if table in build_tables else []):
+            wanted.update({(t, c): comment for t, c, comment in con.execute(
+                """select table_name, null, comment from duckdb_tables() where database_name = ? and schema_name = 'marts' and table_name = ?
+                   union all
+                   select table_name, column_name, comment from duckdb_columns() where database_name = ? and schema_name = 'marts' and table_name = ?""",
+                [source, table, source, table]).fetchall()})
+    for (table, column), text in sorted(wanted.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        if (table, column) not in current or (current[(table, column)] or None) == (text or None):
+            continue
+        target = f"table new.marts.{table}" if column is None else f'column new.marts.{table}."{column}"'
+        con.execute(f"comment on {target} is {_quote(text or None)}").fetchall()
 
 
 def _incremental_obstacle(con, target: Path, build_tables: set[str]) -> str | None:
@@ -231,10 +276,11 @@ def _write_full(con, result: PublishResult, build_tables: set[str], old_tables: 
         if source:
             con.execute(f"create table new.marts.{table} as select * from {source}.marts.{table} order by all").fetchall()
     # which years the file holds, and since when: a dashboard can show "data as of"
-    con.execute("create table new.marts.publish_year (year integer, published_at timestamp, passed_this_run boolean)").fetchall()
+    con.execute(f"create table new.marts.publish_year ({', '.join(f'{n} {t}' for n, t in PUBLISH_YEAR_COLUMNS)})").fetchall()
     con.execute(f"insert into new.marts.publish_year select year, checked_at, true from b.audit.year_gate where year in {passed_sql}").fetchall()
     if result.kept_years:
         con.execute(f"insert into new.marts.publish_year select year, published_at, false from old.marts.publish_year where year in {kept_sql}").fetchall()
+    _write_comments(con, build_tables)
 
 
 def _write_incremental(con, result: PublishResult, old_years: list[int], build_tables: set[str]) -> None:
@@ -264,6 +310,7 @@ def _write_incremental(con, result: PublishResult, old_years: list[int], build_t
                     select year, published_at, false from new.marts.publish_year where year in {kept_sql}""").fetchall()
     con.execute("delete from new.marts.publish_year").fetchall()
     con.execute("insert into new.marts.publish_year select * from temp.publish_year").fetchall()
+    _write_comments(con, build_tables)  # the recreated global tables, and any description changed in the YAML
 
 
 def rollback(warehouse: Path) -> Path:
