@@ -18,8 +18,9 @@ def is_environment_fault(e: BaseException) -> bool:
     if isinstance(e, OSError) and e.errno in _ENV_ERRNOS:
         return True
     text = str(e)
-    return isinstance(e, (duckdb.IOException, duckdb.OutOfMemoryException, OSError)) and any(t in text for t in _ENV_TEXT) \
-        or any(t in text for t in _ENV_TEXT[:4])
+    if isinstance(e, (duckdb.IOException, duckdb.OutOfMemoryException, OSError)):
+        return any(t in text for t in _ENV_TEXT)
+    return any(t in text for t in _ENV_TEXT[:4])  # e.g. sqlite's or dbt's words for a full or read-only disk
 
 
 def is_environment_text(text: str) -> bool:

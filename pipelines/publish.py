@@ -170,6 +170,19 @@ def _incremental_obstacle(con, target: Path, build_tables: set[str]) -> str | No
     return None
 
 
+def published_state(path: Path) -> dict[int, tuple]:
+    """year -> (published_at, passed_this_run) of the versions the published file holds."""
+    if not path.exists():
+        return {}
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        if "publish_year" not in _tables(con, con.execute("select current_database()").fetchall()[0][0]):
+            return {}
+        return {r[0]: (r[1], r[2]) for r in con.execute("select year, published_at, passed_this_run from marts.publish_year").fetchall()}
+    finally:
+        con.close()
+
+
 def _strays(warehouse: Path) -> tuple[Path, ...]:
     tmp = warehouse / TEMPORARY
     return tmp, tmp.with_name(tmp.name + ".wal"), warehouse / (PREVIOUS + ".tmp")

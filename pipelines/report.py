@@ -14,24 +14,11 @@ ISSUE_KEYS = ("year", "source", "file", "row", "column", "rule", "message", "sev
 ACTION_TEXT = {"load": "loaded", "rebuild": "rebuilt (dbt only)", "unchanged": "unchanged"}
 
 
-def published_years(path: Path) -> dict[int, object]:
-    """year -> published_at of the version the published file holds."""
-    if not path.exists():
-        return {}
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        if not con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'publish_year'").fetchall()[0][0]:
-            return {}
-        return dict(con.execute("select year, published_at from marts.publish_year").fetchall())
-    finally:
-        con.close()
-
-
 def build_run_report(build_db: Path, warehouse: Path, raw_dir: Path, run_id: str, failure: dict | None = None) -> dict:
     """The run report of `run_id` from the build database (the plan, each year's gate and
     findings) and what the published file holds. `failure`: a step that failed ({"step",
     "message"}), e.g. a publish that could not be written."""
-    from .publish import PUBLISHED
+    from .publish import PUBLISHED, published_state
     from .summary import published_summary
 
     years: list[dict] = []
@@ -61,7 +48,7 @@ def build_run_report(build_db: Path, warehouse: Path, raw_dir: Path, run_id: str
                               "reason": reason, "run_id": gate_run, "checked_at": checked_at, "issues": issues})
         finally:
             con.close()
-    published_at = published_years(warehouse / PUBLISHED)
+    published_at = {y: at for y, (at, _) in published_state(warehouse / PUBLISHED).items()}
     for y in years:
         if y["year"] in published_at:
             same = y["passed"] and published_at[y["year"]] == y["checked_at"]

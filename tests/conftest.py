@@ -35,6 +35,26 @@ def run_once(raw_dir: Path, warehouse_dir: Path, *argv: str) -> int:
         mp.undo()
 
 
+def e2e_two_years(raw: Path) -> Path:
+    """tests/fixtures/e2e_raw copied to `raw`, its 2022 folders also as 2021: two years to publish."""
+    shutil.copytree(FIXTURES / "e2e_raw", raw)
+    for source in ("medarbetarenkat", "organisation", "styrmodell", "medborgarundersokning"):
+        shutil.copytree(raw / source / "2022", raw / source / "2021")
+    return raw
+
+
+STAFF_ANSWER = ("\n4;A;M;5;3;3;3;3;3;3;3;3;", "\n4;A;M;5;5;5;5;5;5;5;5;5;")
+
+
+def change_staff_answer(raw: Path) -> None:
+    """Respondent 4 of unit A answers 5 instead of 3 on h2..h9 (e2e fixture, 2022): a re-run
+    publishes other figures (the municipality's sum over 14 answers grows by 2)."""
+    p = raw / "medarbetarenkat" / "2022" / "0483.csv"
+    text = p.read_text(encoding="utf-8")
+    assert STAFF_ANSWER[0] in text, "fixture changed"
+    p.write_text(text.replace(*STAFF_ANSWER), encoding="utf-8")
+
+
 @pytest.fixture
 def followup(monkeypatch, tmp_path):
     """Return run(raw_dir, *args) -> exit code, running `followup` in-process on a fresh warehouse."""

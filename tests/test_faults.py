@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, REPO, pipeline_env
+from .conftest import FIXTURES, REPO, change_staff_answer, pipeline_env
 
 TEMP_FILES = (".followup.duckdb.tmp", ".followup.duckdb.tmp.wal", "followup.prev.duckdb.tmp")
 
@@ -79,15 +79,13 @@ def cli(raw: Path, wh: Path, *args: str, timeout: float = 300) -> subprocess.Com
 
 
 def changed_raw(tmp: Path) -> Path:
-    """The e2e fixture with one staff answer changed: a run after the first has a year to load."""
+    """A copy of the e2e fixture; `change` then gives a run after the first a year to load."""
     raw = tmp / "raw"
     shutil.copytree(FIXTURES / "e2e_raw", raw)
     return raw
 
 
-def change(raw: Path) -> None:
-    p = raw / "medarbetarenkat" / "2022" / "0483.csv"
-    p.write_text(p.read_text(encoding="utf-8").replace("\n4;A;M;5;3;3;3;3;3;3;3;3;", "\n4;A;M;5;5;5;5;5;5;5;5;5;"), encoding="utf-8")
+change = change_staff_answer
 
 
 def one_line_exit_2(out: subprocess.CompletedProcess, *words: str) -> str:

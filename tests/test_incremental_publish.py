@@ -19,7 +19,7 @@ import pytest
 
 from pipelines.publish import PUBLISHED, publish
 
-from .conftest import FIXTURES, REPO
+from .conftest import REPO, change_staff_answer, e2e_two_years
 from .test_publish_safety import env_for, run_cli
 
 YEARLY = ("dim_org_unit", "fct_measure_value", "dim_goal", "fct_goal_outcome", "fct_goal_status", "fct_activity")
@@ -77,9 +77,7 @@ def history(tmp_path_factory):
     """Three published states of one warehouse, each with its build database and published file."""
     base = tmp_path_factory.mktemp("incremental")
     raw, wh = base / "raw", base / "warehouse"
-    shutil.copytree(FIXTURES / "e2e_raw", raw)
-    for source in ("medarbetarenkat", "organisation", "styrmodell", "medborgarundersokning"):
-        shutil.copytree(raw / source / "2022", raw / source / "2021")
+    e2e_two_years(raw)
     states = {}
 
     def keep(name):
@@ -93,8 +91,8 @@ def history(tmp_path_factory):
     assert out.returncode == 0, out.stdout + out.stderr
     keep("first")
     states["first_meta"] = last_publish_metadata(wh)
-    p = raw / "medarbetarenkat" / "2022" / "0483.csv"         # 2: 2022 changed (as changed_copy does)
-    p.write_text(p.read_text(encoding="utf-8").replace("\n4;A;M;5;3;3;3;3;3;3;3;3;", "\n4;A;M;5;5;5;5;5;5;5;5;5;"), encoding="utf-8")
+    change_staff_answer(raw)                                 # 2: 2022 changed (as changed_copy does)
+    p = raw / "medarbetarenkat" / "2022" / "0483.csv"
     out = run_cli(raw, wh, "--year", "2022")
     assert out.returncode == 0, out.stdout + out.stderr
     keep("changed")

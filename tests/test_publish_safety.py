@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from .conftest import FIXTURES, REPO
+from .conftest import FIXTURES, REPO, change_staff_answer
 
 DATA_TABLES = ("dim_kommun", "dim_measure", "dim_org_unit", "fct_measure_value", "dim_goal",
                "fct_goal_outcome", "fct_goal_status", "fct_activity")
@@ -73,8 +73,7 @@ def changed_copy(published, tmp_path):
     raw, wh = tmp_path / "raw", tmp_path / "warehouse"
     shutil.copytree(raw0, raw)
     shutil.copytree(wh0, wh)
-    p = raw / "medarbetarenkat" / "2022" / "0483.csv"
-    p.write_text(p.read_text(encoding="utf-8").replace("\n4;A;M;5;3;3;3;3;3;3;3;3;", "\n4;A;M;5;5;5;5;5;5;5;5;5;"), encoding="utf-8")
+    change_staff_answer(raw)
     return raw, wh
 
 

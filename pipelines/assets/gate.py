@@ -7,7 +7,7 @@ import dagster as dg
 
 from ..ingest.warnings import gate_warnings, record_warnings
 from ..lines import say
-from ..plan import LOAD, YearPlan, read_plan, record_state
+from ..plan import YearPlan, read_plan, record_state
 from ..resources import FollowupPaths
 from .dbt import DBT_BUILD
 

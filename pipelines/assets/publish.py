@@ -3,21 +3,10 @@
 import dagster as dg
 
 from ..lines import say
-from ..publish import PUBLISHED, publish, remove_strays
-from ..report import published_years
+from ..publish import PUBLISHED, publish, published_state, remove_strays
 from ..resources import FollowupPaths
 from ..summary import published_summary
 from .gate import year_gate
-
-
-def _marked_passed(target, year: int) -> bool:
-    import duckdb
-
-    con = duckdb.connect(str(target), read_only=True)
-    try:
-        return bool(con.execute("select passed_this_run from marts.publish_year where year = ?", [year]).fetchall()[0][0])
-    finally:
-        con.close()
 
 
 @dg.asset(
@@ -26,7 +15,7 @@ def _marked_passed(target, year: int) -> bool:
     deps=[year_gate],
     kinds={"duckdb"},
     description="<warehouse>/followup.duckdb (schema marts), readable by DuckDB 1.5 and BI tools; replaced "
-                "atomically. Written when a year's gate was decided in this run (or no file exists yet).",
+                "atomically. Written when it does not hold every passed year's newest version, or calls a failed year passed.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, paths: FollowupPaths) -> dg.MaterializeResult:
     target = paths.warehouse() / PUBLISHED
@@ -36,9 +25,9 @@ def published_warehouse(context: dg.AssetExecutionContext, paths: FollowupPaths)
     # the file is written again when it does not hold exactly the build's passed years (a year
     # loaded or rebuilt now, or a publish that an earlier run did not finish), or when it calls a
     # year passed whose newest load failed (its rows stay; marts.publish_year says "kept")
-    held = published_years(target)
-    stale = sorted(y for y, at in passed.items() if held.get(y) != at)
-    stale += sorted(y for y in failed & set(held) if _marked_passed(target, y))
+    held = published_state(target)
+    stale = sorted(y for y, at in passed.items() if held.get(y, (None,))[0] != at)
+    stale += sorted(y for y in failed & set(held) if held[y][1])
     if target.exists() and not stale:
         remove_strays(paths.warehouse())
         say(context, f"publish   unchanged  {target}  (it holds every passed year's newest version)")
