@@ -115,32 +115,101 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-def _unit_names(con, kommunkod: str, year: int) -> tuple[dict[str, dict], str | None]:
-    units = _rows(con, """select enhet, namn, typ, overordnad, niva from marts.dim_org_unit
-                          where kommunkod = ? and year = ? order by niva, enhet""", (kommunkod, year))
-    by_code = {u["enhet"]: u for u in units}
-    root = next((u["enhet"] for u in units if u["niva"] == 0), None)
-    return by_code, root
-
-
 def _status_badge(status: str | None) -> dict:
     return dict(fmt.STATUS.get(status or "kan ej bedömas", fmt.STATUS["kan ej bedömas"]))
 
 
+class YearData:
+    """Everything the reports of one year read from the published file, fetched with one set of
+    queries for all the municipalities asked for (`kommuner`, default every one) and split in
+    memory by municipality: a batch of 290 reports runs the same dozen queries as one report.
+
+    The rows and their order per municipality are those of the per-municipality queries the
+    report was first written with (each query orders by municipality first, then as before)."""
+
+    def __init__(self, con, year: int, kommuner: list[str] | None = None):
+        self.year = int(year)
+        only = None if kommuner is None else sorted(set(kommuner))
+        f = "" if only is None else " and {col} in (select unnest(?::varchar[]))"
+        p = [] if only is None else [only]
+
+        def by_kommun(sql: str, params: list, col: str = "kommunkod") -> dict[str, list[dict]]:
+            out: dict[str, list[dict]] = {}
+            for r in _rows(con, sql.format(only=f.format(col=col)), params):
+                out.setdefault(r.pop("_k"), []).append(r)
+            return out
+
+        y = self.year
+        self.kommun = {r["kommunkod"]: r for r in _rows(con, "select kommunkod, kommun, lan, typ from marts.dim_kommun")}
+        self.pairs = report_pairs(con)
+        self.published = dict(con.execute("select year, published_at from marts.publish_year order by year").fetchall())
+        label = con.execute("select label from marts.dim_measure where measure_id = ?", [HME]).fetchone()
+        self.hme_label = label[0] if label else "HME"
+        self.units = by_kommun("""select kommunkod as _k, enhet, namn, typ, overordnad, niva from marts.dim_org_unit
+                                  where year = ?{only} order by kommunkod, niva, enhet""", [y, *p])
+        self.goals = by_kommun("""select g.kommunkod as _k, g.goal_id, g.name, g.level, g.area, g.enhet, g.parent_goal_id,
+                                         g.sort_order, s.status, s.n_indicators, s.n_met, s.n_partly, s.n_not_met, s.n_no_value
+                                  from marts.dim_goal g left join marts.fct_goal_status s
+                                    on s.kommunkod = g.kommunkod and s.year = g.year and s.goal_id = g.goal_id
+                                  where g.year = ?{only} order by g.kommunkod, g.sort_order, g.goal_id""", [y, *p], "g.kommunkod")
+        # a goal outcome on the municipality's root unit reads the whole-municipality cell (enhet null)
+        self.outcomes = by_kommun("""select o.kommunkod as _k, o.*, m.label, m.unit, m.source,
+                                            v.suppressed as cell_suppressed
+                                     from marts.fct_goal_outcome o
+                                     left join (select kommunkod, enhet as root from marts.dim_org_unit
+                                                where year = ? and niva = 0) r on r.kommunkod = o.kommunkod
+                                     left join marts.dim_measure m using (measure_id)
+                                     left join marts.fct_measure_value v
+                                       on v.measure_id = o.measure_id and v.kommunkod = o.kommunkod and v.year = o.year
+                                      and v.group_type = 'total'
+                                      and (v.enhet = o.enhet or (v.enhet is null and (o.enhet is null or o.enhet = r.root)))
+                                     where o.year = ?{only}
+                                     order by o.kommunkod, o.goal_id, o.sort_order, o.indicator_id""", [y, y, *p], "o.kommunkod")
+        self.activities = by_kommun("""select kommunkod as _k, goal_id, activity_id, name, locked, status from marts.fct_activity
+                                       where year = ?{only} order by kommunkod, goal_id, activity_id""", [y, *p])
+        # every published year of the measures the municipality's goal model has ever followed up
+        self.values = by_kommun("""select v.kommunkod as _k, v.measure_id, v.enhet, v.year, v.value, v.suppressed
+                                   from marts.fct_measure_value v
+                                   semi join (select distinct kommunkod, measure_id from marts.fct_goal_outcome) u
+                                     on u.kommunkod = v.kommunkod and u.measure_id = v.measure_id
+                                   where v.group_type = 'total'{only} order by v.kommunkod, v.year""", p, "v.kommunkod")
+        self.past = by_kommun("""select kommunkod as _k, indicator_id, measure_id, enhet, year, target_value, direction,
+                                        peer_median, national_value
+                                 from marts.fct_goal_outcome where true{only} order by kommunkod, year""", p)
+        self.hme = by_kommun("""select kommunkod as _k, enhet, value, suppressed from marts.fct_measure_value
+                                where measure_id = ? and year = ? and group_type = 'total'{only}""", [HME, y, *p])
+        self.citizen = by_kommun("""select v.kommunkod as _k, v.measure_id, m.code, m.label, m.unit, v.year, v.value, v.suppressed
+                                    from marts.fct_measure_value v join marts.dim_measure m using (measure_id)
+                                    where m.source = ? and v.enhet is null and v.group_type = 'total'{only}
+                                    order by v.kommunkod, v.year""", [CITIZEN_SOURCE, *p], "v.kommunkod")
+
+    def kommuner(self) -> list[str]:
+        """The municipalities with a report this year (goal or survey data), in code order."""
+        return [k for k, y in self.pairs if y == self.year]
+
+
 def load_report(con, kommunkod: str, year: int, run_report: dict | None) -> Report:
-    kommun_row = _rows(con, "select kommun, lan, typ from marts.dim_kommun where kommunkod = ?", (kommunkod,))
-    pairs = report_pairs(con)
-    years_with_data = sorted({y for k, y in pairs if k == kommunkod})
-    if not kommun_row or kommun_row[0]["typ"] != "kommun":
+    """One report's content, read from the published file (see YearData for a batch)."""
+    return build_report(YearData(con, year, [kommunkod]), kommunkod, run_report)
+
+
+def build_report(data: YearData, kommunkod: str, run_report: dict | None) -> Report:
+    """One municipality's report from the year's data (no query)."""
+    year = data.year
+    k_row = data.kommun.get(kommunkod)
+    years_with_data = sorted({y for k, y in data.pairs if k == kommunkod})
+    if not k_row or k_row["typ"] != "kommun":
         raise ReportError(f"{kommunkod} is not a municipality of the published warehouse")
     if year not in years_with_data:
         have = ", ".join(map(str, years_with_data)) or "none"
-        raise ReportError(f"{kommunkod} {kommun_row[0]['kommun']} has no goal or survey data for {year} "
+        raise ReportError(f"{kommunkod} {k_row['kommun']} has no goal or survey data for {year} "
                           f"in the published warehouse (years with data: {have})")
-    kommun = kommun_row[0]["kommun"]
-    units, root = _unit_names(con, kommunkod, year)
+    kommun = k_row["kommun"]
+    unit_rows = data.units.get(kommunkod, [])
+    units = {u["enhet"]: u for u in unit_rows}
+    root = next((u["enhet"] for u in unit_rows if u["niva"] == 0), None)
     title_name = units[root]["namn"] if root else f"{fmt.genitive(kommun)} kommun"
-    pub = dict(con.execute("select year, published_at from marts.publish_year order by year").fetchall())
+    pub = data.published
 
     def unit_name(code: str | None) -> str:
         if code is None or code == root:
@@ -149,24 +218,10 @@ def load_report(con, kommunkod: str, year: int, run_report: dict | None) -> Repo
         return u["namn"] if u else code
 
     # ---- goals, their status, indicators and activities
-    goals = _rows(con, """select g.goal_id, g.name, g.level, g.area, g.enhet, g.parent_goal_id, g.sort_order,
-                                 s.status, s.n_indicators, s.n_met, s.n_partly, s.n_not_met, s.n_no_value
-                          from marts.dim_goal g left join marts.fct_goal_status s
-                            on s.kommunkod = g.kommunkod and s.year = g.year and s.goal_id = g.goal_id
-                          where g.kommunkod = ? and g.year = ? order by g.sort_order, g.goal_id""", (kommunkod, year))
-    outcomes = _rows(con, """select o.*, m.label, m.unit, m.source,
-                                    v.suppressed as cell_suppressed
-                             from marts.fct_goal_outcome o
-                             left join marts.dim_measure m using (measure_id)
-                             left join marts.fct_measure_value v
-                               on v.measure_id = o.measure_id and v.kommunkod = o.kommunkod and v.year = o.year
-                              and v.group_type = 'total'
-                              and (v.enhet = o.enhet or (v.enhet is null and (o.enhet is null or o.enhet = ?)))
-                             where o.kommunkod = ? and o.year = ?
-                             order by o.goal_id, o.sort_order, o.indicator_id""", (root, kommunkod, year))
-    activities = _rows(con, """select goal_id, activity_id, name, locked, status from marts.fct_activity
-                               where kommunkod = ? and year = ? order by goal_id, activity_id""", (kommunkod, year))
-    history = _indicator_history(con, kommunkod, outcomes, root)
+    goals = data.goals.get(kommunkod, [])
+    outcomes = data.outcomes.get(kommunkod, [])
+    activities = data.activities.get(kommunkod, [])
+    history = _indicator_history(data.values.get(kommunkod, []), data.past.get(kommunkod, []), outcomes, root)
 
     acts_by_goal: dict[str, list[dict]] = {}
     for a in activities:
@@ -199,24 +254,20 @@ def load_report(con, kommunkod: str, year: int, run_report: dict | None) -> Repo
     vision_blocks, areas = _goal_chain(blocks)
     summary = _area_summary(areas, blocks)
 
-    run = _run_facts(run_report, kommunkod, year, con)
+    run = _run_facts(run_report, kommunkod, year,
+                     frozenset(k for k, r in data.kommun.items() if r["typ"] == "kommun" and k != kommunkod))
     notes = []
     if year in run["refused_years"]:
         notes.append(f"Kontrollen stoppade {year} vid den senaste körningen. Rapporten visar den senast godkända "
                      f"versionen av {year} i lagret, publicerad {fmt.timestamp(pub.get(year))}.")
     return Report(
-        kommunkod=kommunkod, year=year, kommun=kommun, title_name=title_name, lan=kommun_row[0]["lan"],
+        kommunkod=kommunkod, year=year, kommun=kommun, title_name=title_name, lan=k_row["lan"],
         published_at=fmt.timestamp(pub.get(year)), published_years=sorted(pub), run=run,
         summary=summary, vision=vision_blocks, areas=areas,
-        hme=_hme_units(con, kommunkod, year, units, root),
-        citizen=_citizen_survey(con, kommunkod, outcomes_all_years(con, kommunkod)),
+        hme=_hme_units(data.hme.get(kommunkod, []), data.hme_label, units, root),
+        citizen=_citizen_survey(data.citizen.get(kommunkod, []), {p["measure_id"] for p in data.past.get(kommunkod, [])}),
         notes=notes,
     )
-
-
-def outcomes_all_years(con, kommunkod: str) -> set[str]:
-    return {r[0] for r in con.execute("select distinct measure_id from marts.fct_goal_outcome where kommunkod = ?",
-                                      [kommunkod]).fetchall()}
 
 
 def _indicator(o: dict, unit_name, history: dict) -> dict:
@@ -267,21 +318,15 @@ def _kommuner(n: int) -> str:
     return "kommun" if n == 1 else "kommuner"
 
 
-def _indicator_history(con, kommunkod: str, outcomes: list[dict], root: str | None) -> dict:
+def _indicator_history(values: list[dict], past: list[dict], outcomes: list[dict], root: str | None) -> dict:
     """Per indicator: the measure's value for the same municipality and unit in every published year,
     and the indicator's target, peer median and national value in the years it existed."""
     out = {}
     if not outcomes:
         return out
-    values = _rows(con, """select measure_id, enhet, year, value, suppressed from marts.fct_measure_value
-                           where kommunkod = ? and group_type = 'total'
-                             and measure_id in (select distinct measure_id from marts.fct_goal_outcome where kommunkod = ?)
-                           order by year""", (kommunkod, kommunkod))
     by_cell: dict[tuple, list[dict]] = {}
     for v in values:
         by_cell.setdefault((v["measure_id"], v["enhet"]), []).append(v)
-    past = _rows(con, """select indicator_id, measure_id, enhet, year, target_value, direction, peer_median, national_value
-                         from marts.fct_goal_outcome where kommunkod = ? order by year""", (kommunkod,))
     for o in outcomes:
         enhet = None if o["enhet"] == root else o["enhet"]
         cells = by_cell.get((o["measure_id"], enhet), [])
@@ -357,10 +402,9 @@ def _area_summary(areas: list[dict], blocks: dict) -> list[dict]:
     return out
 
 
-def _hme_units(con, kommunkod: str, year: int, units: dict, root: str | None) -> dict | None:
+def _hme_units(hme_rows: list[dict], label: str, units: dict, root: str | None) -> dict | None:
     """HME of the whole municipality and every unit of that year's tree that has a cell, in tree order."""
-    cells = {r["enhet"]: r for r in _rows(con, """select enhet, value, suppressed from marts.fct_measure_value
-                  where measure_id = ? and kommunkod = ? and year = ? and group_type = 'total'""", (HME, kommunkod, year))}
+    cells = {r["enhet"]: r for r in hme_rows}
     if not cells:
         return None
     kids: dict[str | None, list[str]] = {}
@@ -382,8 +426,7 @@ def _hme_units(con, kommunkod: str, year: int, units: dict, root: str | None) ->
 
     if root:
         walk(root, 0)
-    label = con.execute("select label from marts.dim_measure where measure_id = ?", [HME]).fetchone()
-    return {"rows": rows, "label": label[0] if label else "HME",
+    return {"rows": rows, "label": label,
             "n_suppressed": sum(1 for r in rows if r["suppressed"]),
             "n_units": sum(1 for r in rows if not r["total"])}
 
@@ -394,13 +437,9 @@ def _short(label: str, code: str) -> str:
     return label
 
 
-def _citizen_survey(con, kommunkod: str, used_measures: set[str]) -> dict | None:
+def _citizen_survey(rows: list[dict], used_measures: set[str]) -> dict | None:
     """Medborgarundersökningen for the whole municipality over all published years, split by unit:
     the 1-10 indices (unit index) and the 2021-on shares (unit procent) are never one series."""
-    rows = _rows(con, """select v.measure_id, m.code, m.label, m.unit, v.year, v.value, v.suppressed
-                         from marts.fct_measure_value v join marts.dim_measure m using (measure_id)
-                         where m.source = ? and v.kommunkod = ? and v.enhet is null and v.group_type = 'total'
-                         order by v.year""", (CITIZEN_SOURCE, kommunkod))
     if not rows:
         return None
     panels = []
@@ -431,13 +470,11 @@ def _citizen_survey(con, kommunkod: str, used_measures: set[str]) -> dict | None
     return {"panels": panels}
 
 
-def _run_facts(doc: dict | None, kommunkod: str, year: int, con) -> dict:
+def _run_facts(doc: dict | None, kommunkod: str, year: int, others: frozenset[str]) -> dict:
     facts = {"available": doc is not None, "generated_at": None, "refused": [], "refused_years": [],
              "year_issues": [], "year_passed": None}
     if doc is None:
         return facts
-    others = frozenset(r[0] for r in con.execute(
-        "select kommunkod from marts.dim_kommun where typ = 'kommun' and kommunkod <> ?", [kommunkod]).fetchall())
     generated = str(doc.get("generated_at") or "")
     try:  # UTC in the run report; shown in the machine's local time, like publish_year.published_at
         stamp = dt.datetime.fromisoformat(generated.replace("Z", "+00:00"))
