@@ -236,12 +236,32 @@ class _Plot:
         return self.y1 - f * (self.y1 - self.y0)
 
     # --- axis
-    def x_ticks(self, ticks, labels) -> None:
-        a = max(_metrics().ascender * 6.3, 0)  # one line, no ink above the ascender in year numbers
+    def x_ticks(self, ticks, labels, size: float = 6.3, length: float = 2, grid: str | None = None) -> None:
+        a = _metrics().ascender * size  # one line of digits: the font's ascender is above their ink
         for t, label in zip(ticks, labels):
             x = _n(self.px(t))
-            self.axis.append(f'<path d="M {x} {_n(self.y1)} L {x} {_n(self.y1 + 2)}" style="stroke: {GREY}; stroke-width: 0.8"/>')
-            self.axis.append(self._text_el(self.px(t), self.y1 + 2 + 3.5 + a, label, 6.3, "middle", fill=GREY))
+            if grid:
+                self.axis.append(f'<path d="M {x} {_n(self.y1)} L {x} {_n(self.y0)}" clip-path="url(#{self.clip})" '
+                                 f'style="fill: none; stroke: {grid.lower()}; stroke-width: 0.6; stroke-linecap: square"/>')
+            self.axis.append(f'<path d="M {x} {_n(self.y1)} L {x} {_n(self.y1 + length)}" style="stroke: {GREY}; stroke-width: 0.8"/>')
+            self.axis.append(self._text_el(self.px(t), self.y1 + length + 3.5 + a, label, size, "middle", fill=GREY))
+        self.xtick_bottom = self.y1 + length + 3.5 + (_metrics().ascender + _metrics().descender) * size
+
+    def x_label(self, s: str, size: float, fill: str) -> None:
+        """Below the tick labels, 4 pt apart (matplotlib's labelpad)."""
+        a, _d = _metrics().ink(s, size, False, False)
+        self.axis.append(self._text_el((self.x0 + self.x1) / 2, self.xtick_bottom + 4 + max(a, _metrics().ascender * size),
+                                       s, size, "middle", fill=fill))
+
+    def vline(self, x: float, color: str, lw: float, dash: str) -> None:
+        self.out.append(f'<path d="M {_n(self.px(x))} {_n(self.y1)} L {_n(self.px(x))} {_n(self.y0)}" clip-path="url(#{self.clip})" '
+                        f'style="fill: none; stroke-dasharray: {dash}; stroke-dashoffset: 0; stroke: {color.lower()}; stroke-width: {_n(lw)}"/>')
+
+    def barh(self, y: float, width: float, height: float, color: str, alpha: float) -> None:
+        x0, x1 = _n(self.px(0)), _n(self.px(width))
+        lo, hi = _n(self.py(y - height / 2)), _n(self.py(y + height / 2))
+        self.out.append(f'<path d="M {x0} {lo} L {x1} {lo} L {x1} {hi} L {x0} {hi} z" clip-path="url(#{self.clip})" '
+                        f'style="fill: {color.lower()}; opacity: {_n(alpha)}"/>')
 
     def y_ticks(self, ticks, labels, grid: str) -> None:
         a = _metrics().ascender * 6.3  # tick labels are centred on their baseline's half ascent
@@ -316,7 +336,8 @@ class _Plot:
         for a, d in metrics:
             baselines.append(cur + a)
             cur += a + d
-        shift = y if va == "top" else y - cur  # va bottom: the last line's descent ends at y
+        # va top: the first line's top at y; bottom: the last line's descent ends at y; center: between
+        shift = y if va == "top" else y - cur if va == "bottom" else y - cur / 2
         for line, b in zip(lines, baselines):
             self.out.append(self._text_el(x, shift + b, line, size, ha, fill, bold, italic))
 
@@ -388,6 +409,50 @@ def _wrap_lines(text: str, width: int, lines: int) -> str:
 
 
 def unit_bars(hme: dict, salt: str, per_chart: int = 30) -> list[str]:
+    """HME per unit as horizontal bars in tree order; suppressed units get the words, no bar.
+
+    At most `per_chart` units a chart (30 fit on an A4 page under the section's heading), in
+    charts of even size: 39 units are 20 + 19, not 30 + 9, and never a heading alone on a page.
+    Written as SVG directly like the indicator charts (`unit_bars_mpl` is the matplotlib figure
+    it replaces: same geometry, ticks and text placement)."""
+    rows = hme["rows"]
+    out = []
+    n_charts = max(1, -(-len(rows) // per_chart))
+    per_chart = -(-len(rows) // n_charts) if rows else per_chart
+    total = next((r for r in rows if r["total"] and r["value"] is not None and not r["suppressed"]), None)
+    for start in range(0, len(rows), per_chart):
+        chunk = rows[start:start + per_chart]
+        h_in = 0.6 + 0.2 * len(chunk)
+        plot = _Plot(6.6, h_in, left=0.36, right=0.93, top=1 - 0.15 / h_in, bottom=0.45 / h_in, salt=f"{salt}-{start}")
+        plot.x_limits(0, 100)
+        plot.ylim = (-0.6, len(chunk) - 0.4)
+        ys = list(range(len(chunk)))[::-1]
+        # drawing order: the whole municipality's line (zorder 0), the axis, the bars, the spines, the texts
+        if total:
+            plot.vline(total["value"], INK, 0.7, _n(3 * 0.7) + "," + _n(2 * 0.7))
+        # the default locator (AutoLocator): at most 9 bins on an axis this wide, steps 1, 2, 2.5, 5, 10
+        ticks = plot.ticks_in_view(MaxNLocator(nbins=9, steps=[1, 2, 2.5, 5, 10]).tick_values(0, 100), (0, 100))
+        plot.x_ticks(ticks, [_decimal(t) for t in ticks], size=7.5, length=3.5, grid="#E5E5E5")
+        plot.x_label("index 0–100", 6.8, GREY)
+        plot.draw_axis()
+        texts = []
+        for y, r in zip(ys, chunk):
+            if r["suppressed"] or r["value"] is None:
+                texts.append((plot.px(1), plot.py(y), fmt.SUPPRESSED, GREY, False, True))
+                continue
+            plot.barh(y, r["value"], 0.68, PALETTE[0] if not r["total"] else INK, 0.9 if r["total"] else 0.75)
+            texts.append((plot.ax(1.015), plot.py(y), fmt.num(r["value"]), INK, r["total"], False))
+        plot.spines()
+        for x, y, s, fill, bold, italic in texts:
+            plot.text(x, y, s, 6.8, ha="start", va="center", fill=fill, bold=bold, italic=italic)
+        for y, r in zip(ys, chunk):
+            plot.text((0.015 + 0.018 * r["depth"]) * plot.w, plot.py(y), r["label"], 6.8, ha="start", va="center",
+                      fill=INK, bold=r["total"] or r["depth"] == 0)
+        out.append(plot.svg())
+    return out
+
+
+def unit_bars_mpl(hme: dict, salt: str, per_chart: int = 30) -> list[str]:
     """HME per unit as horizontal bars in tree order; suppressed units get the words, no bar.
 
     At most `per_chart` units a chart (30 fit on an A4 page under the section's heading), in
