@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data import ReportError, connect, load_report, load_run_report, report_pairs
+from .data import Report, ReportError, YearData, build_report, connect, load_report, load_run_report, report_pairs
 
 __all__ = ["render_report", "render_all", "main", "ReportError", "Rendered", "load_run_report"]
 
@@ -35,61 +35,107 @@ def _default_run_report(published: Path) -> Path:
     return Path(published).parent / "reports" / "latest.json"
 
 
-def _render_one(con, published: Path, kommunkod: str, year: int, out_dir: Path, run_doc) -> tuple[Path, Path]:
-    from .render import add_charts, render_html, write_pdf, write_text
+ENGINES = ("typst", "weasyprint")
 
-    report = load_report(con, kommunkod, year, run_doc)
+
+def _write(report: Report, out_dir: Path, engine: str = "typst") -> tuple[Path, Path]:
+    """Charts, HTML and PDF of one report's content (no query: see data.YearData)."""
+    from .render import add_charts, made_now, render_html, write_pdf, write_pdf_typst, write_text
+
+    made = made_now()
     add_charts(report)
-    html = render_html(report)
-    target = Path(out_dir) / kommunkod
-    html_path, pdf_path = target / f"{year}.html", target / f"{year}.pdf"
+    html = render_html(report, made)
+    target = Path(out_dir) / report.kommunkod
+    html_path, pdf_path = target / f"{report.year}.html", target / f"{report.year}.pdf"
     write_text(html, html_path)
-    write_pdf(html, pdf_path)
+    if engine == "weasyprint":
+        write_pdf(html, pdf_path)
+    else:
+        write_pdf_typst(report, pdf_path, made)
     return html_path, pdf_path
 
 
 def render_report(published: Path, kommunkod: str, year: int, out_dir: Path,
-                  run_report: Path | None = None) -> tuple[Path, Path]:
+                  run_report: Path | None = None, engine: str = "typst") -> tuple[Path, Path]:
     """Write `<out_dir>/<kommunkod>/<year>.html` and `.pdf`. run_report defaults to
     `<published's folder>/reports/latest.json` (optional: without it the cover says so)."""
     published = Path(published)
     con = connect(published)
     try:
         run_doc = load_run_report(run_report or _default_run_report(published))
-        return _render_one(con, published, kommunkod, int(year), Path(out_dir), run_doc)
+        report = load_report(con, kommunkod, int(year), run_doc)
     finally:
         con.close()
+    return _write(report, Path(out_dir), engine)
 
 
 def render_all(published: Path, year: int | None, out_dir: Path, run_report: Path | None = None,
-               workers: int = 1) -> list[Rendered]:
-    """Every municipality with goal or survey data in `year` (every year when None). One report takes
-    a few seconds (WeasyPrint's layout is most of it); `workers` > 1 renders in that many processes."""
+               workers: int = 1, engine: str = "typst") -> list[Rendered]:
+    """Every municipality with goal or survey data in `year` (every year when None).
+
+    Each year's data is read once (data.YearData: one set of queries for all municipalities)
+    and every report's content is assembled in this process; the charts, the HTML and the PDF
+    are made by `workers` processes, started (and warmed: imports, Typst compiler and fonts)
+    before the data is read, each taking chunks of reports. Returns the reports in (year,
+    kommunkod) order."""
     published = Path(published)
-    con = connect(published)
+    out_dir = Path(out_dir)
+    if not published.is_file():
+        connect(published)  # raises ReportError, before any process is started
+    pool = _pool(workers, engine) if workers > 1 else None
     try:
-        pairs = report_pairs(con, year)
-        if workers <= 1 or len(pairs) <= 1:
+        jobs, done = [], []
+        con = connect(published)
+        try:
             run_doc = load_run_report(run_report or _default_run_report(published))
-            out = []
-            for kommunkod, y in pairs:
-                t0 = time.monotonic()
-                html, pdf = _render_one(con, published, kommunkod, y, Path(out_dir), run_doc)
-                out.append(Rendered(kommunkod, y, html, pdf, time.monotonic() - t0))
-            return out
+            years = sorted({y for _k, y in report_pairs(con, year)})
+            for y in years:
+                data = YearData(con, y)
+                reports = [build_report(data, k, run_doc) for k in data.kommuner()]
+                if pool is None:
+                    done += [_timed(r, out_dir, engine) for r in reports]
+                    continue
+                # a chunk per task: few round trips, and still an even spread over the workers
+                size = max(1, min(8, len(reports) // (workers * 4)))
+                jobs += [pool.submit(_timed_chunk, reports[i:i + size], out_dir, engine)
+                         for i in range(0, len(reports), size)]
+        finally:
+            con.close()
+        return done + [d for j in jobs for d in j.result()]
     finally:
-        con.close()
+        if pool is not None:
+            pool.shutdown()
+
+
+def _pool(workers: int, engine: str):
+    """`workers` processes, forked now (before the published file is opened) and warming up."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        jobs = [pool.submit(_timed, published, k, y, Path(out_dir), run_report) for k, y in pairs]
-        return [j.result() for j in jobs]
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    for _ in range(workers):  # each submit to a pool without an idle process starts one
+        pool.submit(_warm, engine)
+    return pool
 
 
-def _timed(published: Path, kommunkod: str, year: int, out_dir: Path, run_report: Path | None) -> Rendered:
+def _warm(engine: str) -> None:
+    from . import charts, render
+
+    charts._metrics()
+    render.render_html  # noqa: B018 - the imports are the point
+    if engine == "typst":
+        render._compiler()
+
+
+def _timed(report: Report, out_dir: Path, engine: str) -> Rendered:
     t0 = time.monotonic()
-    html, pdf = render_report(published, kommunkod, year, out_dir, run_report)
-    return Rendered(kommunkod, year, html, pdf, time.monotonic() - t0)
+    html, pdf = _write(report, out_dir, engine)
+    return Rendered(report.kommunkod, report.year, html, pdf, time.monotonic() - t0)
+
+
+def _timed_chunk(reports: list[Report], out_dir: Path, engine: str) -> list[Rendered]:
+    return [_timed(r, out_dir, engine) for r in reports]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -106,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--all", action="store_true", help="every municipality with goal or survey data")
     parser.add_argument("--year", type=int, help="the year (required with --kommun; with --all, default every year)")
     parser.add_argument("--jobs", type=int, default=1, help="with --all: render in this many processes (default 1)")
+    parser.add_argument("--engine", choices=ENGINES, default="typst",
+                        help="the PDF's renderer: typst (default) or weasyprint (the HTML through WeasyPrint; ~20x slower)")
     try:
         args = parser.parse_args(argv)
         if args.kommun and args.year is None:
@@ -116,10 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         published, out_dir = warehouse / "followup.duckdb", warehouse / "reports"
         t0 = time.monotonic()
         if args.kommun:
-            html, pdf = render_report(published, args.kommun, args.year, out_dir)
+            html, pdf = render_report(published, args.kommun, args.year, out_dir, engine=args.engine)
             print(f"report    {html}  and  {pdf}  ({time.monotonic() - t0:.1f} s)", flush=True)
         else:
-            done = render_all(published, args.year, out_dir, workers=max(1, args.jobs))
+            done = render_all(published, args.year, out_dir, workers=max(1, args.jobs), engine=args.engine)
             if not done:
                 raise ReportError(f"no municipality has goal or survey data"
                                   f"{f' for {args.year}' if args.year else ''} in {published}")

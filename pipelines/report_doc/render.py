@@ -43,12 +43,21 @@ def add_charts(r: Report) -> None:
         r.citizen["chart"] = charts.survey_panels(r.citizen["panels"], f"{r.kommunkod}-{r.year}-mu")
 
 
-def render_html(r: Report) -> str:
-    env = _env()
-    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
-    made = dt.datetime.now().astimezone()
-    return env.get_template("report.html.j2").render(r=r, css=css, made=fmt.timestamp(made),
-                                                      status_order=[fmt.STATUS[s] for s in fmt.STATUS_ORDER])
+_ENV: jinja2.Environment | None = None
+_CSS: str | None = None
+
+
+def made_now() -> str:
+    """When the report was made, as printed in it (the HTML and the PDF say the same)."""
+    return fmt.timestamp(dt.datetime.now().astimezone())
+
+
+def render_html(r: Report, made: str | None = None) -> str:
+    global _ENV, _CSS
+    if _ENV is None:  # one environment (compiled templates) and stylesheet per process
+        _ENV, _CSS = _env(), (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    return _ENV.get_template("report.html.j2").render(r=r, css=_CSS, made=made or made_now(),
+                                                       status_order=[fmt.STATUS[s] for s in fmt.STATUS_ORDER])
 
 
 def write_pdf(html: str, path: Path) -> None:
@@ -82,3 +91,48 @@ def _atomic(path: Path, write) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# --------------------------------------------------------------------------------------------
+# the PDF through Typst (report.typ): the same pages from the same content, ~20x less CPU
+
+
+def typst_data(r: Report, made: str | None = None) -> dict:
+    """The report as the JSON report.typ reads (sys.inputs.data): the Report's fields with the
+    charts drawn (add_charts) and the few strings the HTML template composes itself."""
+    import dataclasses
+
+    d = dataclasses.asdict(r)
+    for blocks in ([*d["vision"]], *[a["goals"] for a in d["areas"]]):
+        for g in blocks:
+            for i in g["indicators"]:
+                i.pop("history", None)
+    d["made"] = made or made_now()
+    d["status_order"] = [fmt.STATUS[s] for s in fmt.STATUS_ORDER]
+    d["status"] = {"uppfyllt": fmt.STATUS["uppfyllt"], "delvis": fmt.STATUS["delvis uppfyllt"],
+                   "ej": fmt.STATUS["ej uppfyllt"], "none": fmt.STATUS["kan ej bedömas"]}
+    return d
+
+
+_COMPILER = None
+
+
+def _compiler():
+    """One Typst compiler per process: the template is parsed and the fonts are found once."""
+    global _COMPILER
+    if _COMPILER is None:
+        import typst
+
+        _COMPILER = typst.Compiler(str(TEMPLATES / "report.typ"), root=str(TEMPLATES))
+    return _COMPILER
+
+
+def typst_pdf(r: Report, made: str | None = None) -> bytes:
+    import json
+
+    return _compiler().compile(format="pdf", sys_inputs={"data": json.dumps(typst_data(r, made), ensure_ascii=False)})
+
+
+def write_pdf_typst(r: Report, path: Path, made: str | None = None) -> None:
+    pdf = typst_pdf(r, made)
+    _atomic(path, lambda tmp: Path(tmp).write_bytes(pdf))
