@@ -102,11 +102,19 @@ def typst_data(r: Report, made: str | None = None) -> dict:
     charts drawn (add_charts) and the few strings the HTML template composes itself."""
     import dataclasses
 
+    from .tablewidths import MM, indicator_columns, summary_columns, width
+
     d = dataclasses.asdict(r)
     for blocks in ([*d["vision"]], *[a["goals"] for a in d["areas"]]):
         for g in blocks:
             for i in g["indicators"]:
                 i.pop("history", None)
+            # the column widths CSS's automatic table layout gives the HTML (see tablewidths)
+            g["ind_cols"] = indicator_columns(g["indicators"], g["depth"]) if g["indicators"] else []
+            # "Jämförelse&shy;kommuner" breaks at its soft hyphen only where the column is narrower
+            g["peer_head_breaks"] = bool(g["ind_cols"]) and (
+                g["ind_cols"][6] - 2.4 * MM < width("Jämförelsekommuner", 6.8, True) - 0.01)
+    d["summary_cols"] = summary_columns(d["summary"], [fmt.STATUS[s]["text"] for s in fmt.STATUS_ORDER])
     d["made"] = made or made_now()
     d["status_order"] = [fmt.STATUS[s] for s in fmt.STATUS_ORDER]
     d["status"] = {"uppfyllt": fmt.STATUS["uppfyllt"], "delvis": fmt.STATUS["delvis uppfyllt"],
