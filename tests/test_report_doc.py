@@ -283,3 +283,83 @@ def test_a_broken_run_report_is_an_error_not_a_report_without_a_run(tmp_path):
     with pytest.raises(ReportError, match="cannot be read"):
         load_run_report(broken)
     assert load_run_report(tmp_path / "missing.json") is None
+
+
+def _page_words(path: Path) -> list:
+    import collections
+
+    from pypdf import PdfReader
+
+    return [collections.Counter(w.lower() for w in re.findall(r"\w+|[^\w\s]", p.extract_text() or ""))
+            for p in PdfReader(str(path)).pages]
+
+
+def _content(published: Path):
+    from pipelines.report_doc import data
+
+    con = data.connect(published / "followup.duckdb")
+    try:
+        return data.load_report(con, KOMMUN, YEAR, data.load_run_report(published / "reports" / "latest.json"))
+    finally:
+        con.close()
+
+
+def test_the_typst_pdf_has_the_pages_weasyprint_prints_from_the_html(published, tmp_path):
+    """The PDF is made with Typst (report.typ) for speed; the HTML is what a browser shows. From the
+    same content and 'made' time, WeasyPrint's print of the HTML and the Typst PDF have the same
+    number of pages and the same words on every page: the two templates say the same, and Typst
+    breaks the pages where CSS does."""
+    from pipelines.report_doc import render
+
+    report = _content(published)
+    render.add_charts(report)
+    made = "1 januari 2030 kl. 12.00"
+    render.write_pdf(render.render_html(report, made), tmp_path / "weasyprint.pdf")
+    render.write_pdf_typst(report, tmp_path / "typst.pdf", made)
+    w, t = _page_words(tmp_path / "weasyprint.pdf"), _page_words(tmp_path / "typst.pdf")
+    assert len(w) == len(t) >= 5
+    for i, (a, b) in enumerate(zip(w, t), start=1):
+        assert a == b, (i, a - b, b - a)
+
+
+def test_the_charts_are_drawn_where_matplotlib_draws_them(published):
+    """The indicator charts and HME bars are written as SVG directly (charts._Plot) instead of
+    through matplotlib figures; matplotlib's own figures (the *_mpl functions) are the oracle: the
+    same text elements (ticks, titles, values, 'för få svar') at the same places."""
+    from pipelines.report_doc import charts
+
+    def texts(svg: str) -> list:
+        found = re.findall(r'<text style="[^"]*"(?: x="([\d.-]+)" y="([\d.-]+)"| transform="translate\(([\d.-]+) ([\d.-]+)\)")'
+                           r'[^>]*>([^<]*)</text>', svg)
+        return sorted((s, round(float(x or tx), 2), round(float(y or ty), 2)) for x, y, tx, ty, s in found)
+
+    report = _content(published)
+    histories = [(i["history"], f"{i['id']} {i['label']}") for blocks in ([*report.vision], *[a["goals"] for a in report.areas])
+                 for g in blocks for i in g["indicators"] if i["history"]]
+    assert len(histories) >= 3 and any(v is None for h, _t in histories for _y, v, _s in h["values"])  # a hidden year too
+    for hist, title in histories:
+        assert texts(charts.indicator_chart(hist, title, "x")) == texts(charts.indicator_chart_mpl(hist, title, "x")), title
+    # the fixture has no HME: a tree of units made up here, a hidden one and Swedish letters included
+    hme = {"rows": [{"label": "Hela kommunen", "depth": 0, "value": 78.25, "suppressed": False, "total": True},
+                    {"label": "Barn- och utbildningsnämnden", "depth": 0, "value": 77.4, "suppressed": False, "total": False},
+                    {"label": "Förskola Åby", "depth": 1, "value": None, "suppressed": True, "total": False},
+                    {"label": "Äldreomsorg", "depth": 2, "value": 81.0, "suppressed": False, "total": False},
+                    {"label": "Gatuenheten", "depth": 3, "value": 0.0, "suppressed": False, "total": False}]}
+    for per_chart in (30, 2):
+        ours, theirs = charts.unit_bars(hme, "x", per_chart), charts.unit_bars_mpl(hme, "x", per_chart)
+        assert len(ours) == len(theirs) and all(texts(a) == texts(b) for a, b in zip(ours, theirs))
+
+
+def test_render_all_in_processes_reads_each_year_once_and_writes_every_report(published, tmp_path):
+    from pipelines.report_doc import render_all
+    from pipelines.report_doc.data import connect, report_pairs
+
+    con = connect(published / "followup.duckdb")
+    try:
+        pairs = report_pairs(con)
+    finally:
+        con.close()
+    done = render_all(published / "followup.duckdb", None, tmp_path, workers=2)
+    assert [(d.kommunkod, d.year) for d in done] == pairs and len(pairs) >= 2
+    for d in done:
+        assert d.pdf.read_bytes()[:5] == b"%PDF-" and "<svg" in d.html.read_text(encoding="utf-8")

@@ -108,12 +108,16 @@ def render_all(published: Path, year: int | None, out_dir: Path, run_report: Pat
 
 
 def _pool(workers: int, engine: str):
-    """`workers` processes, forked now (before the published file is opened) and warming up."""
+    """`workers` processes, started now (before the published file is opened) and warming up.
+
+    Spawned, not forked: Typst's thread pool, once used in this process (a report rendered
+    in-process before, as in the test suite), does not exist in a forked child, whose first PDF
+    would then wait for it forever. A spawned worker pays its imports (~1 s of CPU) once a batch;
+    it is this process's child, so its CPU time counts in this process's rusage."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     for _ in range(workers):  # each submit to a pool without an idle process starts one
         pool.submit(_warm, engine)
     return pool
