@@ -323,8 +323,8 @@ def test_the_typst_pdf_has_the_pages_weasyprint_prints_from_the_html(published, 
 
 
 def test_the_charts_are_drawn_where_matplotlib_draws_them(published):
-    """The indicator charts and HME bars are written as SVG directly (charts._Plot) instead of
-    through matplotlib figures; matplotlib's own figures (the *_mpl functions) are the oracle: the
+    """The indicator charts, HME bars and citizen survey panels are written as SVG directly
+    (charts._Plot) instead of through matplotlib figures; matplotlib's own figures (the *_mpl functions) are the oracle: the
     same text elements (ticks, titles, values, 'för få svar') at the same places."""
     from pipelines.report_doc import charts
 
@@ -348,6 +348,18 @@ def test_the_charts_are_drawn_where_matplotlib_draws_them(published):
     for per_chart in (30, 2):
         ours, theirs = charts.unit_bars(hme, "x", per_chart), charts.unit_bars_mpl(hme, "x", per_chart)
         assert len(ours) == len(theirs) and all(texts(a) == texts(b) for a, b in zip(ours, theirs))
+    # nor citizen survey results: two panels, long labels wrapped in the legend, a hidden value
+    def series(label: str, values: dict) -> dict:
+        return {"label": label, "values": {y: (v, v is None) for y, v in values.items()}}
+
+    panels = [{"unit": "index", "years": [2019, 2020], "series": [
+                  series("Nöjd-Medborgar-Index (NMI), kommunens verksamheter", {2019: 61.0, 2020: 58.25}),
+                  series("Nöjd-Region-Index (NRI), kommunen som en plats att bo och leva på", {2019: None, 2020: 64.5})]},
+              {"unit": "procent", "years": [2021, 2022], "series": [
+                  series(f"Fråga {i}: vad tycker du om din kommun som en plats att bo och leva på?", {2021: 50.0 + i, 2022: 52.0 + i})
+                  for i in range(8)]}]
+    assert texts(charts.survey_panels(panels, "x")) == texts(charts.survey_panels_mpl(panels, "x"))
+    assert texts(charts.survey_panels(panels[1:], "x")) == texts(charts.survey_panels_mpl(panels[1:], "x"))
 
 
 def test_render_all_in_processes_reads_each_year_once_and_writes_every_report(published, tmp_path):

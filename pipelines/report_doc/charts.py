@@ -140,18 +140,27 @@ def _n(v: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
-_MARKER = {
-    "o": lambda r: (f"M 0 {_n(r)} C {_n(r * 0.265203)} {_n(r)} {_n(r * 0.519580)} {_n(r * 0.894634)} {_n(r * 0.707107)} "
-                    f"{_n(r * 0.707107)} C {_n(r * 0.894634)} {_n(r * 0.519580)} {_n(r)} {_n(r * 0.265203)} {_n(r)} 0 "
-                    f"C {_n(r)} {_n(-r * 0.265203)} {_n(r * 0.894634)} {_n(-r * 0.519580)} {_n(r * 0.707107)} {_n(-r * 0.707107)} "
-                    f"C {_n(r * 0.519580)} {_n(-r * 0.894634)} {_n(r * 0.265203)} {_n(-r)} 0 {_n(-r)} "
-                    f"C {_n(-r * 0.265203)} {_n(-r)} {_n(-r * 0.519580)} {_n(-r * 0.894634)} {_n(-r * 0.707107)} {_n(-r * 0.707107)} "
-                    f"C {_n(-r * 0.894634)} {_n(-r * 0.519580)} {_n(-r)} {_n(-r * 0.265203)} {_n(-r)} 0 "
-                    f"C {_n(-r)} {_n(r * 0.265203)} {_n(-r * 0.894634)} {_n(r * 0.519580)} {_n(-r * 0.707107)} {_n(r * 0.707107)} "
-                    f"C {_n(-r * 0.519580)} {_n(r * 0.894634)} {_n(-r * 0.265203)} {_n(r)} 0 {_n(r)} z"),
-    "s": lambda r: f"M {_n(-r)} {_n(r)} L {_n(r)} {_n(r)} L {_n(r)} {_n(-r)} L {_n(-r)} {_n(-r)} z",
-    "^": lambda r: f"M 0 {_n(-r)} L {_n(-r)} {_n(r)} L {_n(r)} {_n(r)} z",
-}
+_MARKERS: dict[tuple, tuple[str, str]] = {}
+
+
+def _marker(marker, ms: float) -> tuple[str, str]:
+    """(SVG path, join style) of a matplotlib marker of size `ms` pt, y downwards, as its SVG
+    backend writes it (from MarkerStyle's own path and transform; cached)."""
+    key = (str(marker), ms)
+    if key not in _MARKERS:
+        from matplotlib.markers import MarkerStyle
+        from matplotlib.path import Path as MPath
+        from matplotlib.transforms import Affine2D
+
+        style = MarkerStyle(marker)
+        tr = style.get_transform() + Affine2D().scale(ms, -ms)
+        out = []
+        for verts, code in style.get_path().iter_segments(tr, simplify=False):
+            pts = " ".join(_n(v) for v in verts)
+            out.append({MPath.MOVETO: "M", MPath.LINETO: "L", MPath.CURVE3: "Q", MPath.CURVE4: "C"}.get(code, "z")
+                       + ("" if code == MPath.CLOSEPOLY else " " + pts))
+        _MARKERS[key] = (" ".join(out), str(style.get_joinstyle()))
+    return _MARKERS[key]
 
 
 class _TextMetrics:
@@ -167,15 +176,21 @@ class _TextMetrics:
         font = FT2Font(findfont(FontProperties(family=RC["font.family"])))
         os2, em = font.get_sfnt_table("OS/2"), font.get_sfnt_table("head")["unitsPerEm"]
         self.ascender, self.descender = os2["sTypoAscender"] / em, -os2["sTypoDescender"] / em
+        self.line_gap = os2["sTypoLineGap"] / em
 
-    def ink(self, s: str, size: float, bold: bool, italic: bool) -> tuple[float, float]:
+    def measure(self, s: str, size: float, bold: bool, italic: bool) -> tuple[float, float, float]:
+        """(width, ink ascent, ink descent) of one line."""
         key = (s, size, bold, italic)
         if key not in self._cache:
             prop = self._fp(family=RC["font.family"], size=size, weight="bold" if bold else "normal",
                             style="italic" if italic else "normal")
-            _w, h, d = self._t2p.get_text_width_height_descent(s, prop, ismath=False)
-            self._cache[key] = (h - d, d)
+            w, h, d = self._t2p.get_text_width_height_descent(s, prop, ismath=False)
+            self._cache[key] = (w, h - d, d)
         return self._cache[key]
+
+    def ink(self, s: str, size: float, bold: bool, italic: bool) -> tuple[float, float]:
+        _w, a, d = self.measure(s, size, bold, italic)
+        return a, d
 
 
 _METRICS: _TextMetrics | None = None
@@ -263,14 +278,14 @@ class _Plot:
         self.out.append(f'<path d="M {x0} {lo} L {x1} {lo} L {x1} {hi} L {x0} {hi} z" clip-path="url(#{self.clip})" '
                         f'style="fill: {color.lower()}; opacity: {_n(alpha)}"/>')
 
-    def y_ticks(self, ticks, labels, grid: str) -> None:
-        a = _metrics().ascender * 6.3  # tick labels are centred on their baseline's half ascent
+    def y_ticks(self, ticks, labels, grid: str, size: float = 6.3, length: float = 2) -> None:
+        a = _metrics().ascender * size  # tick labels are centred on their baseline's half ascent
         for t, label in zip(ticks, labels):
             y = _n(self.py(t))
             self.axis.append(f'<path d="M {_n(self.x0)} {y} L {_n(self.x1)} {y}" clip-path="url(#{self.clip})" '
                              f'style="fill: none; stroke: {grid.lower()}; stroke-width: 0.6; stroke-linecap: square"/>')
-            self.axis.append(f'<path d="M {_n(self.x0)} {y} L {_n(self.x0 - 2)} {y}" style="stroke: {GREY}; stroke-width: 0.8"/>')
-            self.axis.append(self._text_el(self.x0 - 2 - 3.5, self.py(t) + a / 2, label, 6.3, "end", fill=GREY))
+            self.axis.append(f'<path d="M {_n(self.x0)} {y} L {_n(self.x0 - length)} {y}" style="stroke: {GREY}; stroke-width: 0.8"/>')
+            self.axis.append(self._text_el(self.x0 - length - 3.5, self.py(t) + a / 2, label, size, "end", fill=GREY))
 
     def draw_axis(self) -> None:
         self.out += self.axis
@@ -295,16 +310,21 @@ class _Plot:
         if len(pts) > 1:
             self.out.append(f'<path d="{d}" clip-path="url(#{self.clip})" style="{style}"/>')
         if marker:
-            key = (marker, ms, color)
-            if key not in self.markers:
-                self.markers[key] = f"m{self.clip[1:]}{len(self.markers)}"
-                join = "; stroke-linejoin: miter" if marker != "o" else ""
-                self.out.append(f'<defs><path id="{self.markers[key]}" d="{_MARKER[marker](ms / 2)}" '
-                                f'style="stroke: {color}{join}"/></defs>')
-            join = "; stroke-linejoin: miter" if marker != "o" else ""
-            uses = "".join(f'<use xlink:href="#{self.markers[key]}" x="{_n(self.px(x))}" y="{_n(self.py(y))}" '
-                           f'style="fill: {color}; stroke: {color}{join}"/>' for x, y in pts)
-            self.out.append(f'<g clip-path="url(#{self.clip})">{uses}</g>')
+            self.markers_at([(self.px(x), self.py(y)) for x, y in pts], marker, ms, color)
+
+    def markers_at(self, pts, marker, ms: float, color: str, mew: float = 1.0, clip: bool = True) -> None:
+        """Markers at points in pt (the figure's coordinates)."""
+        color = color.lower()
+        path, joinstyle = _marker(marker, ms)
+        key = (str(marker), ms, color, mew)
+        join = "" if joinstyle == "round" else f"; stroke-linejoin: {joinstyle}"
+        width = "" if mew == 1.0 else f"; stroke-width: {_n(mew)}"
+        if key not in self.markers:
+            self.markers[key] = f"m{self.clip[1:]}{len(self.markers)}"
+            self.out.append(f'<defs><path id="{self.markers[key]}" d="{path}" style="stroke: {color}{width}{join}"/></defs>')
+        uses = "".join(f'<use xlink:href="#{self.markers[key]}" x="{_n(x)}" y="{_n(y)}" '
+                       f'style="fill: {color}; stroke: {color}{width}{join}"/>' for x, y in pts)
+        self.out.append(f'<g clip-path="url(#{self.clip})">{uses}</g>' if clip else f"<g>{uses}</g>")
 
     # --- text
     def _text_el(self, x: float, y: float, s: str, size: float, anchor: str, fill: str | None = None,
@@ -323,11 +343,12 @@ class _Plot:
         m = _metrics()
         lines = s.split("\n")
         A, D = m.ascender * size, m.descender * size
+        gap = m.line_gap * size if len(lines) > 1 else 0.0
         metrics = []
         for line in lines:
             a, d = m.ink(line, size, bold, italic) if line else (0.0, 0.0)
             if linespacing is None:
-                a, d = max(a, A), max(d, D)
+                a, d = max(a, A) + gap / 2, max(d, D) + gap / 2
             else:
                 lead = linespacing * (A + D) - (a + d)
                 a, d = a + lead / 2, d + lead / 2
@@ -337,9 +358,29 @@ class _Plot:
             baselines.append(cur + a)
             cur += a + d
         # va top: the first line's top at y; bottom: the last line's descent ends at y; center: between
-        shift = y if va == "top" else y - cur if va == "bottom" else y - cur / 2
+        shift = (y if va == "top" else y - cur if va == "bottom" else y - baselines[0] if va == "baseline"
+                 else y - cur / 2)
         for line, b in zip(lines, baselines):
-            self.out.append(self._text_el(x, shift + b, line, size, ha, fill, bold, italic))
+            if ha == "middle" and len(lines) > 1:  # matplotlib centres each line itself: start at centre - width / 2
+                w = m.measure(line, size, bold, italic)[0] if line else 0.0
+                self.out.append(self._text_el(x - w / 2, shift + b, line, size, "start", fill, bold, italic))
+            else:
+                self.out.append(self._text_el(x, shift + b, line, size, ha, fill, bold, italic))
+
+    def layout(self, s: str, size: float) -> tuple[float, list[float], float]:
+        """matplotlib's layout of a text of default line spacing: (height, line baselines from the
+        top, descent below the last baseline)."""
+        m = _metrics()
+        lines = s.split("\n")
+        A, D = m.ascender * size, m.descender * size
+        gap = m.line_gap * size if len(lines) > 1 else 0.0
+        cur, baselines, d = 0.0, [], 0.0
+        for line in lines:
+            a, d = m.ink(line, size, False, False) if line else (0.0, 0.0)
+            a, d = max(a, A) + gap / 2, max(d, D) + gap / 2
+            baselines.append(cur + a)
+            cur += a + d
+        return cur, baselines, d
 
     def svg(self) -> str:
         body = "\n".join(self.out)
@@ -499,6 +540,118 @@ def unit_bars_mpl(hme: dict, salt: str, per_chart: int = 30) -> list[str]:
 
 
 def survey_panels(panels: list[dict], salt: str) -> str | None:
+    """The citizen survey: one panel per unit (index before 2021, percent from 2021) with a visible
+    break between them; a series never crosses from one panel to the other.
+
+    Written as SVG directly like the other charts (`survey_panels_mpl` is the matplotlib figure it
+    replaces): its gridspec, AutoLocator ticks, titles, the legend under each panel (matplotlib's
+    packing of handles and wrapped labels) and the cut marks."""
+    if not panels:
+        return None
+    widths = [max(len(p["years"]), 1.6) for p in panels]
+    fig_w = 6.6
+    n_leg = max(sum(min(2, len(textwrap.wrap(s["label"], _chars(fig_w, w, sum(widths))))) for s in p["series"])
+                for p, w in zip(panels, widths))
+    h_in = 2.1 + 0.13 * n_leg
+    legend_h = (0.2 + 0.13 * n_leg) / h_in
+    left, right, top, bottom = 0.07, 0.98, 0.9, legend_h + 0.09
+    # GridSpec(1, n, width_ratios=widths, wspace=0.42).get_grid_positions
+    cell = (right - left) / (len(panels) + 0.42 * (len(panels) - 1))
+    norm = cell * len(panels) / sum(widths)
+    x = left
+    plots = []
+    for k, (p, w) in enumerate(zip(panels, widths)):
+        if k:
+            x += 0.42 * cell
+        plot = _Plot(fig_w, h_in, left=x, right=x + w * norm, top=top, bottom=bottom, salt=f"{salt}-{k}")
+        x += w * norm
+        plots.append(plot)
+    out = [plots[0].out[0]]  # the figure's background, once
+    clips = []
+    for k, (plot, p, w) in enumerate(zip(plots, panels, widths)):
+        chars = _chars(fig_w, w, sum(widths))
+        plot.out = [f'<path d="M {_n(plot.x0)} {_n(plot.y1)} L {_n(plot.x1)} {_n(plot.y1)} L {_n(plot.x1)} {_n(plot.y0)} '
+                    f'L {_n(plot.x0)} {_n(plot.y0)} z" style="fill: #ffffff"/>']
+        plot.axis = []
+        years = p["years"]
+        plot.x_limits(min(years) - 0.5, max(years) + 0.5) if years else plot.x_limits(-0.055, 0.055)
+        plot.ylim = (0.0, 100.0)
+        if len(years) <= 8:
+            plot.x_ticks(years, [str(y) for y in years], size=7.5, length=3.5)
+        else:
+            ticks = plot.ticks_in_view(MaxNLocator(integer=True, nbins=8).tick_values(*plot.xlim), plot.xlim)
+            plot.x_ticks(ticks, [str(int(t)) for t in ticks], size=7.5, length=3.5)
+        # the y axis's AutoLocator: as many bins as 2 tick labels' heights fit, at most 9
+        nbins = max(1, min(9, int((plot.y1 - plot.y0) // (7.5 * 2))))
+        yticks = plot.ticks_in_view(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]).tick_values(0, 100), (0, 100))
+        plot.y_ticks(yticks, [_decimal(t) for t in yticks], grid="#E5E5E5", size=7.5, length=3.5)
+        plot.draw_axis()
+        entries = []
+        for i, s in enumerate(p["series"]):
+            pts = [(y, s["values"][y][0]) for y in years
+                   if y in s["values"] and not s["values"][y][1] and s["values"][y][0] is not None]
+            if not pts:
+                continue
+            style = STYLES[i % 4]
+            dash = None if style == "-" else _dashes(style, 1.3)
+            plot.line(pts, PALETTE[i % 8], 1.3, dash=dash, marker=MARKERS[i % 8], ms=3.5)
+            entries.append(("\n".join(textwrap.wrap(s["label"], chars)[:2]), PALETTE[i % 8], MARKERS[i % 8], dash))
+        cut = [("left" if k + 1 < len(plots) else None), ("right" if k > 0 else None)]
+        if cut[1]:  # the cut mark on this panel's left edge (drawn with the lines, zorder 2)
+            plot.markers_at([(plot.x0, plot.y1)], [(-1, -1.6), (1, 1.6)], 9, INK, clip=False)
+        if cut[0]:
+            plot.markers_at([(plot.x1, plot.y1)], [(-1, -1.6), (1, 1.6)], 9, INK, clip=False)
+        plot.spines()
+        plot.text(plot.x0, plot.y0 - 6, "Betygsindex 0–100" if p["unit"] == "index" else "Andel positiva svar, %",
+                  8, ha="start", va="baseline", bold=True)
+        _legend(plot, entries, fontsize=6.0)
+        out += plot.out
+        clips.append(plot)
+    for lp, rp in zip(plots[:-1], plots[1:]):
+        # the words in the gap between two panels
+        lp.out = []
+        lp.text((lp.x1 + rp.x0) / 2, lp.y1 - 0.55 * (lp.y1 - lp.y0), "ny enkät\nfrån 2021:\nannat mått,\nej jämförbart",
+                6.0, ha="middle", va="center", fill=GREY, italic=True)
+        out += lp.out
+    first = plots[0]
+    first.out = out
+    defs = "".join(f'<clipPath id="{p.clip}"><rect x="{_n(p.x0)}" y="{_n(p.y0)}" width="{_n(p.x1 - p.x0)}" '
+                   f'height="{_n(p.y1 - p.y0)}"/></clipPath>' for p in clips[1:])
+    return first.svg().replace("</clipPath></defs>", f"</clipPath>{defs}</defs>", 1)
+
+
+def _legend(plot: "_Plot", entries: list[tuple], fontsize: float) -> None:
+    """ax.legend(loc="upper left", bbox_to_anchor=(-0.12, -0.1), ncol=1, fontsize, handlelength=2.4,
+    labelspacing=0.35), no frame: matplotlib's packing (borderaxespad 0.5, borderpad 0.4,
+    handletextpad 0.8, handleheight 0.7, one marker in the middle of each handle line)."""
+    if not entries:
+        return
+    fs = fontsize
+    x = plot.ax(-0.12) + 0.5 * fs + 0.4 * fs
+    top = plot.ay(-0.1) + 0.5 * fs + 0.4 * fs
+    m = _metrics()
+    lp_a = m.ink("lp", fs, False, False)[0]
+    hl, hh = 2.4 * fs, 0.7 * fs
+    for label, color, marker, dash in entries:
+        height, baselines, last_d = plot.layout(label, fs)
+        # TextArea(multilinebaseline=True): its descent is at least half its height less half of "lp"'s
+        descent = max(0.5 * height - 0.5 * lp_a, last_d)
+        above = max(height - descent, hh)  # the handle's box sits on the same baseline
+        base = top + above
+        y = base - hh / 2  # the handle line in the middle of its box
+        pts = [(x, y), (x + hl / 2, y), (x + hl, y)]
+        d = " ".join(f"{'M' if i == 0 else 'L'} {_n(a)} {_n(b)}" for i, (a, b) in enumerate(pts))
+        style = "fill: none; " + (f"stroke-dasharray: {dash}; stroke-dashoffset: 0; " if dash else "")
+        style += f"stroke: {color.lower()}; stroke-width: 1.3" + ("" if dash else "; stroke-linecap: square")
+        plot.out.append(f'<path d="{d}" style="{style}"/>')
+        plot.markers_at([(x + hl / 2, y)], marker, 3.5, color, clip=False)
+        text_top = base - (height - descent)
+        for line, b in zip(label.split("\n"), baselines):
+            plot.out.append(plot._text_el(x + hl + 0.8 * fs, text_top + b, line, fs, "start"))
+        top = base + descent + 0.35 * fs
+
+
+def survey_panels_mpl(panels: list[dict], salt: str) -> str | None:
     """The citizen survey: one panel per unit (index before 2021, percent from 2021) with a visible
     break between them; a series never crosses from one panel to the other."""
     if not panels:
