@@ -220,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         result["runs"].append(r)
         print(f"run {run}: {r['reports']} reports in {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU "
               f"({r['cpu_per_report_s']:.3f} s a report), load average {r['loadavg_before']} -> {r['loadavg_after']}", flush=True)
+        (out / "results.partial.json").write_text(json.dumps(result, indent=1))
     if result["runs"]:
         med = {k: statistics.median(r[k] for r in result["runs"])
                for k in ("wall_s", "cpu_s", "cpu_per_report_s", "reports_per_minute")}

@@ -1,4 +1,9 @@
-"""Charts as inline SVG, drawn with matplotlib (no pyplot: no global state, safe in a server).
+"""Charts as inline SVG, written directly (`_Plot`) in matplotlib's geometry, styles and text layout.
+
+A report has 25-50 charts; a matplotlib figure and its SVG backend cost 35-140 ms each, the SVG
+written here 0.2-1 ms. matplotlib still provides what decides the drawing (tick locators,
+limits, marker paths, text metrics), and its figures (the `*_mpl` functions, no pyplot) are the
+oracle the tests compare every text element against.
 
 Text stays text in the SVG (svg.fonttype 'none'): it is searchable and prints sharply. A suppressed
 cell has no value in the warehouse, so no chart can draw one: it is written "för få svar" instead.

@@ -1,4 +1,4 @@
-"""HTML (Jinja2, one self-contained file) and PDF (WeasyPrint) of one report."""
+"""HTML (Jinja2, one self-contained file) and PDF (Typst, or WeasyPrint printing the HTML) of one report."""
 from __future__ import annotations
 
 import datetime as dt
