@@ -16,8 +16,8 @@ groups as (
 ),
 
 kolada as (
-    select distinct v.kpi as code, 'kolada.' || v.kpi as measure_id, k.title
-    from {{ source('raw', 'kolada_value') }} v
+    select distinct v.kpi as code, v.measure_id, k.title
+    from {{ ref('stg_kolada__values') }} v
     left join {{ ref('stg_kolada__kpis') }} k using (kpi)
     where {{ passed_years_filter('v.year') }}
 )

@@ -24,6 +24,7 @@ kolada as (
            value, null::bigint as n_answers, null::double as ci_low, null::double as ci_high,
            false as suppressed
     from {{ ref('stg_kolada__values') }}
+    where {{ year_filter() }}
 )
 
 select
