@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.asset_utils import (
     DAGSTER_DBT_EXCLUDE_METADATA_KEY,
     DAGSTER_DBT_SELECT_METADATA_KEY,
@@ -27,6 +27,7 @@ from dagster_dbt.dbt_manifest import validate_manifest
 from packaging import version
 
 from .. import config
+from ..dbt_metadata import DescribedDbtTranslator
 from ..faults import is_environment_text
 from ..lines import fmt_int, say
 from ..plan import read_plan
@@ -76,7 +77,7 @@ def _installed_dbt_version() -> version.Version:
     return version.parse(importlib.metadata.version("dbt-core"))
 
 
-class FollowupTranslator(DagsterDbtTranslator):
+class FollowupTranslator(DescribedDbtTranslator):  # a description on every dbt check (pipelines/dbt_metadata.py)
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
