@@ -3,7 +3,7 @@
 import dagster as dg
 
 from . import run_storage
-from .assets.dbt import FollowupDbtCli, dbt_project, followup_dbt_models
+from .assets.dbt import followup_dbt_models
 from .assets.gate import year_gate
 from .assets.ingest import ingest_assets
 from .assets.plan import load_plan
@@ -22,7 +22,6 @@ defs = dg.Definitions(
     schedules=[nightly_load_schedule],
     sensors=[raw_files_sensor],
     resources={
-        "dbt": FollowupDbtCli(project_dir=dbt_project),
         "paths": FollowupPaths(),
     },
     loggers={"console": dg.colored_console_logger, "followup_console": followup_console},
