@@ -23,9 +23,29 @@ DATA_DIR = str(_HOME)
 # publish on its next refresh; Superset opens a fresh DuckDB connection per query.
 DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
 
-# Served on 127.0.0.1 only (the make target binds there); plain HTTP on loopback.
-TALISMAN_ENABLED = False
+# Served on 127.0.0.1 only (the make target binds there); plain HTTP on loopback. The browser may
+# load nothing from outside the machine: Superset 6.1.0's pages carry a telemetry pixel
+# (apachesuperset.gateway.scarf.sh) that its default Content-Security-Policy allows; this one
+# allows this server only, so the browser never asks for it.
+_SELF_ONLY = {
+    "base-uri": ["'self'"],
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "blob:", "data:"],
+    "worker-src": ["'self'", "blob:"],
+    "connect-src": ["'self'"],
+    "object-src": "'none'",
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "font-src": ["'self'"],
+    "script-src": ["'self'", "'strict-dynamic'"],
+}
+TALISMAN_ENABLED = True
+TALISMAN_CONFIG = {
+    "content_security_policy": _SELF_ONLY,
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,
+    "session_cookie_secure": False,
+}
+TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
 SESSION_COOKIE_SECURE = False
 MAPBOX_API_KEY = ""
 FEATURE_FLAGS = {"DASHBOARD_NATIVE_FILTERS": True, "THUMBNAILS": False, "ALERT_REPORTS": False}
-CONTENT_SECURITY_POLICY_WARNING = False
