@@ -2,8 +2,8 @@
 -- value, 1 = the highest, with Riket's value.
 -- Variables: kpi (Text, e.g. kolada.U00200); year (Number, optional: without it, the key
 -- figure's latest year).
-select national_rank, kommun, lan, value, national_count, riket_value, year, measure_label
-from marts.v_kolada_ranking
-where measure_id = {{kpi}}
-  and year = coalesce([[{{year}},]] (select max(year) from marts.v_kolada_ranking where measure_id = {{kpi}}))
-order by national_rank, kommun
+select v.national_rank, v.kommun, v.lan, v.value, v.national_count, v.riket_value, v.year, v.measure_label
+from marts.v_kolada_ranking v
+where v.measure_id = {{kpi}}
+  and v.year = coalesce([[{{year}},]] (select max(r.year) from marts.v_kolada_ranking r where r.measure_id = v.measure_id))
+order by v.national_rank, v.kommun
