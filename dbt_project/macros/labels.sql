@@ -1,7 +1,9 @@
 {#- The published views (models/views) are stored in followup.duckdb as SQL text, so they must
     name their tables without the build database's catalog: `marts.fct_goal_status`, which a
-    reader resolves in the file the view is in, never `"build"."marts"."fct_goal_status"`.
-    Every view reads its tables through published_ref (dbt still sees the ref for the DAG). -#}
+    reader resolves in the file the view is in, never `"build"."marts"."fct_goal_status"` (DuckDB
+    2.0 drops a view's own catalog from the SQL it stores; DuckDB 1.5 keeps it). Every view reads
+    its tables through published_ref (dbt still sees the ref for the DAG); the publish refuses a
+    view that does not bind in the new file. -#}
 {% macro published_ref(name) -%}
   {{ ref(name).include(database=False) }}
 {%- endmacro %}
