@@ -1,12 +1,13 @@
 # The two set-up commands: `make run` (demo: environment, load, publish) and `make test`.
 # Each creates the project's environment (.venv) itself when it is missing or stale.
+# `make superset`: Apache Superset with the ready dashboard on the published file (docs/bi.md).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEV_PORT ?= 3000
 
-.PHONY: run test dev demo-data clean
+.PHONY: run test dev demo-data clean superset superset-install superset-load
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +32,40 @@ demo-data: $(STAMP)    ## regenerate the committed demo set in raw/ (seeded, rep
 
 clean:                 ## build output only; never the published file or its rollback copy (what BI tools read)
 	rm -rf warehouse/.build warehouse/.dagster
+
+# ---------------------------------------------------------------- Superset (docs/bi.md)
+# Superset in its own environment (.venv-superset, every package pinned in
+# bi/superset/requirements.txt); its metadata database and secret key in SUPERSET_HOME.
+SUPERSET_VENV     := .venv-superset
+SUPERSET_BIN      := $(SUPERSET_VENV)/bin
+SUPERSET_HOME     ?= $(CURDIR)/.superset
+SUPERSET_PORT     ?= 8088
+SUPERSET_USER     ?= admin
+SUPERSET_PASSWORD ?= admin
+SUPERSET_RUN      := SUPERSET_HOME=$(SUPERSET_HOME) SUPERSET_CONFIG_PATH=$(CURDIR)/bi/superset/superset_config.py
+PUBLISHED         := $$(realpath -m $${FOLLOWUP_WAREHOUSE_DIR:-warehouse})/followup.duckdb
+
+$(SUPERSET_VENV)/.installed: bi/superset/requirements.txt
+	$(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_BIN)/pip install -q --upgrade pip
+	$(SUPERSET_BIN)/pip install -q -r bi/superset/requirements.txt
+	touch $@
+
+$(SUPERSET_HOME)/.initialised: $(SUPERSET_VENV)/.installed
+	$(SUPERSET_RUN) $(SUPERSET_BIN)/superset db upgrade
+	$(SUPERSET_RUN) $(SUPERSET_BIN)/superset fab create-admin --username $(SUPERSET_USER) \
+	  --password $(SUPERSET_PASSWORD) --firstname Admin --lastname Followup --email admin@localhost
+	$(SUPERSET_RUN) $(SUPERSET_BIN)/superset init
+	touch $@
+
+superset-install: $(SUPERSET_VENV)/.installed  ## only Superset's environment (.venv-superset), for bench/superset_check.py
+
+superset-load: $(SUPERSET_HOME)/.initialised  ## (re)import the connection (read-only) and the dashboard bundle
+	@test -f "$(PUBLISHED)" || $(MAKE) run
+	$(SUPERSET_BIN)/python bi/superset/bundle.py build --database "$(PUBLISHED)" --out $(SUPERSET_HOME)/followup_dashboard.zip
+	$(SUPERSET_RUN) $(SUPERSET_BIN)/python bi/superset/bundle.py load $(SUPERSET_HOME)/followup_dashboard.zip --username $(SUPERSET_USER)
+
+superset: superset-load  ## Superset with the dashboard on the published file, on 127.0.0.1:$(SUPERSET_PORT)
+	@echo "Superset: http://127.0.0.1:$(SUPERSET_PORT)/superset/dashboard/uppfoljning/ (user $(SUPERSET_USER)); Ctrl-C stops it"
+	$(SUPERSET_RUN) $(SUPERSET_BIN)/gunicorn --workers 1 --threads 8 --timeout 120 \
+	  --bind 127.0.0.1:$(SUPERSET_PORT) 'superset.app:create_app()'
