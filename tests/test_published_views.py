@@ -241,3 +241,13 @@ def test_kolada_ranking_by_hand(con):
     top = con.execute("select national_rank, kommun from marts.v_kolada_ranking where measure_id = 'kolada.U00200' "
                       "and year = 2021 order by national_rank, kommun limit 1").fetchall()
     assert top and top[0][0] == 1
+
+
+def test_docs_list_each_views_columns():
+    """docs/bi.md's table of views names every column of each view, in the YAML's order."""
+    doc = (REPO / "docs" / "bi.md").read_text(encoding="utf-8")
+    for view in VIEWS:
+        row = next(line for line in doc.splitlines() if line.startswith(f"| `{view}` |"))
+        listed = [c.strip() for c in row.rstrip(" |").rsplit("|", 1)[1].split(",")]
+        model = yaml.safe_load((VIEW_MODELS / f"{view}.yml").read_text(encoding="utf-8"))["models"][0]
+        assert listed == [c["name"] for c in model["columns"]], view
