@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 DEV_PORT ?= 3000
 
-.PHONY: run test lock dev demo-data clean
+.PHONY: run test lint lock dev demo-data clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,11 @@ $(STAMP): pyproject.toml $(LOCK)
 run: $(STAMP)          ## load, check and publish the demo data in raw/ into warehouse/
 	$(BIN)/followup run
 
-test: $(STAMP)         ## the test suite (real Dagster, dbt and DuckDB; a few minutes)
+test: $(STAMP) lint    ## the SQL lint, then the test suite (real Dagster, dbt and DuckDB)
 	$(BIN)/pytest -q
+
+lint: $(STAMP)         ## sqlfluff over dbt_project/ (dbt_project/.sqlfluff: DuckDB, dbt templater; no database needed)
+	cd dbt_project && ../$(BIN)/sqlfluff lint
 
 # After a change to the dependencies in pyproject.toml: pins what is new, keeps every other pin
 # (`make lock LOCK_ARGS=--upgrade` or `LOCK_ARGS='--upgrade-package pandas'` to move pins), then
