@@ -2,6 +2,7 @@
 `followup` CLI all run."""
 import dagster as dg
 
+from . import run_storage
 from .assets.dbt import FollowupDbtCli, dbt_project, followup_dbt_models
 from .assets.gate import year_gate
 from .assets.ingest import ingest_assets
@@ -12,6 +13,8 @@ from .jobs import followup_job
 from .lines import followup_console
 from .resources import FollowupPaths
 from .sensors import nightly_load_schedule, raw_files_sensor
+
+run_storage.install()  # the run history without an fsync per event (see run_storage.py)
 
 defs = dg.Definitions(
     assets=[load_plan, *ingest_assets, followup_dbt_models, year_gate, published_warehouse, run_report, printed_reports],
