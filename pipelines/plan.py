@@ -123,6 +123,29 @@ def make_plan(con, raw: Path, years: list[int] | None, force: bool) -> Plan:
     return Plan([plan[y] for y in sorted(plan)])
 
 
+def publish_pending(con, target: Path) -> list[int]:
+    """The years the published file does not hold as the build has them: a passed year whose
+    newest checked version is not the published one (loaded or rebuilt since, or a publish that
+    an earlier run did not finish), or a year the file calls passed whose newest load failed
+    (its rows stay; marts.publish_year must say "kept")."""
+    from .publish import published_state
+
+    passed = dict(con.execute("select year, checked_at from audit.year_gate where passed").fetchall())
+    failed = {r[0] for r in con.execute("select year from audit.year_gate where not passed").fetchall()}
+    held = published_state(target)
+    stale = sorted(y for y, at in passed.items() if held.get(y, (None,))[0] != at)
+    return stale + sorted(y for y in failed & set(held) if held[y][1])
+
+
+def nothing_to_do(con, raw: Path, target: Path, years: list[int] | None) -> Plan | None:
+    """The plan when a run would do nothing: every year unchanged since its last passed load and
+    the published file holding each one's newest version; None when there is work."""
+    plan = make_plan(con, raw, years, force=False)
+    if plan.load or plan.rebuild or not target.exists() or publish_pending(con, target):
+        return None
+    return plan
+
+
 def save_plan(con, run_id: str, plan: Plan) -> None:
     con.execute("delete from audit.run_plan where run_id = ?", [run_id]).fetchall()
     if plan.years:

@@ -11,7 +11,7 @@ with questions as (
 
 groups as (
     select distinct q.source, g.code, q.source || '.' || g.code as measure_id, q.unit
-    from {{ ref('stg_survey__questions') }} q, unnest(q.grupp_codes) as g(code)
+    from {{ ref('stg_survey__questions') }} q, unnest(q.grupp_codes) g (code)
     where {{ passed_years_filter('q.year') }}
 ),
 

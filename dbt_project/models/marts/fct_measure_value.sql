@@ -39,4 +39,8 @@ select
     ci_low::double as ci_low,
     ci_high::double as ci_high,
     suppressed::boolean as suppressed
-from (select * from survey union all select * from kolada)
+from (
+    select * from survey
+    union all
+    select * from kolada
+) cells
