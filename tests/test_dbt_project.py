@@ -124,7 +124,7 @@ def test_every_node_and_column_has_a_description(build):
         missing += [uid for uid, node in manifest[kind].items() if not node.get("description", "").strip()]
     missing += [uid for uid, m in manifest["macros"].items()
                 if m["package_name"] == "followup" and not m.get("description", "").strip()]
-    assert checked >= 47  # 27 models, 3 seeds, 17 sources
+    assert checked >= 54  # 33 models, 4 seeds, 17 sources
     assert missing == []
 
 
@@ -157,9 +157,9 @@ def test_no_model_reads_a_source_past_its_staging_model(build):
     assert readers and all(name.startswith("stg_") for name in readers), readers
 
 
-def _marts_named(texts: list[str]) -> set[str]:
-    """The dbt models of schema marts that texts name as marts.<name> (marts.publish_year is the publish's)."""
-    models = {p.stem for p in (PROJECT / "models" / "marts").rglob("*.sql")}
+def _models_named(manifest: dict, texts: list[str]) -> set[str]:
+    """The dbt models that texts name as marts.<name> (marts.publish_year is the publish's, no model)."""
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     return {m for text in texts for m in re.findall(r"\bmarts\.(\w+)", text)} & models
 
 
@@ -169,24 +169,26 @@ def _depends(manifest: dict, exposure: str) -> set[str]:
 
 def test_the_printed_report_exposure_names_the_marts_the_report_reads(build):
     code = [p.read_text(encoding="utf-8") for p in (REPO / "pipelines" / "report_doc").glob("*.py")]
-    read = _marts_named(code)
+    read = _models_named(build["manifest"], code)
     assert {"fct_goal_status", "fct_measure_value"} <= read
     assert _depends(build["manifest"], "printed_report") == read
 
 
-def test_the_bi_queries_exposure_names_the_marts_the_queries_read(build):
+def test_the_bi_queries_exposure_names_what_the_queries_read(build):
     queries = [p.read_text(encoding="utf-8") for p in (REPO / "docs" / "queries").rglob("*.sql")]
-    assert _depends(build["manifest"], "bi_queries") == _marts_named(queries)
+    read = _models_named(build["manifest"], queries)
+    assert len(queries) >= 7 and "v_goal_tree" in read
+    assert _depends(build["manifest"], "bi_queries") == read
 
 
-def test_each_dashboard_exposure_reads_its_view_once_it_is_a_model(build):
-    manifest = build["manifest"]
-    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
-    for view in ("goal_tree", "indicator", "measure_series", "unit_survey", "kolada_ranking"):
-        depends = _depends(manifest, f"bi_{view}")
-        assert depends and depends <= models
-        if f"v_{view}" in models:
-            assert f"v_{view}" in depends, view
+def test_the_dashboard_and_views_exposures_name_what_they_read(build):
+    bundle = REPO / "bi" / "superset" / "bundle" / "datasets"
+    datasets = {m for p in bundle.rglob("*.yaml") for m in re.findall(r"^table_name:\s*(\w+)", p.read_text(encoding="utf-8"), re.M)}
+    assert len(datasets) >= 4
+    assert _depends(build["manifest"], "superset_dashboard") == datasets
+    views = {p.stem for p in (PROJECT / "models" / "views").glob("*.sql")}
+    assert len(views) >= 5
+    assert _depends(build["manifest"], "bi_views") == views
 
 
 def _names(stdout: str) -> set[str]:
@@ -198,14 +200,14 @@ def test_dbt_ls_says_which_exposures_a_changed_model_reaches(build):
     assert done.returncode == 0, done.stdout[-2000:]
     # Kolada values reach fct_measure_value, hence every indicator and goal status: every exposure
     assert _names(done.stdout) == {e.split(".")[-1] for e in build["manifest"]["exposures"]}
-    # the same walk on the manifest (what `dbt ls` reads): the activities reach the printed report only
+    # the same walk on the manifest (what `dbt ls` reads): the activities reach the report and the queries only
     children, reached, todo = build["manifest"]["child_map"], set(), ["model.followup.stg_styrmodell__activities"]
     while todo:
         for child in children.get(todo.pop(), []):
             if child not in reached:
                 reached.add(child)
                 todo.append(child)
-    assert {u.split(".")[-1] for u in reached if u.startswith("exposure.")} == {"printed_report"}
+    assert {u.split(".")[-1] for u in reached if u.startswith("exposure.")} == {"printed_report", "bi_queries"}
 
 
 # ------------------------------------------------------------------------------------ asset metadata
