@@ -11,16 +11,16 @@
   the materializations dagster-dbt makes.
 
 Wiring (pipelines/assets/dbt.py): `FollowupTranslator` derives from `DescribedDbtTranslator`;
-after the dbt build has finished (dbt holds the build database while it runs), e.g.
+the metadata needs the build database after dbt has closed it, so the dbt step holds the events
+of its build until dbt ends and then yields them with their metadata - one call around the stream:
 
-    events = list(invocation.stream())
-    with paths.build_connection() as con:
-        metadata = dbt_asset_metadata(con, invocation.manifest)
-    yield from with_asset_metadata(events, metadata)
+    invocation = yield from with_table_metadata(
+        dbt_runner.stream(args, target, context, _manifest, _translator, dbt_project),
+        paths.build_connection, _manifest)
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any
 
 import dagster as dg
@@ -160,3 +160,23 @@ def with_asset_metadata(events: Iterable[Any], metadata: Mapping[str, Mapping[st
             if extra:
                 event = event.with_metadata({**event.metadata, **extra})
         yield event
+
+
+def with_table_metadata(stream: Generator[Any, None, Any], connect: Callable[[], Any],
+                        manifest: Mapping[str, Any]) -> Generator[Any, None, Any]:
+    """The events of a dbt event stream (a generator that returns a value when dbt ends, as
+    pipelines/dbt_runner.stream does), yielded once the stream has ended, each materialization
+    with its row count and columns (read through `connect()`, a context manager giving a DuckDB
+    connection to the build database); returns the stream's own value. Events are held until
+    dbt ends: dbt holds the build database while it runs."""
+    events = []
+    while True:
+        try:
+            events.append(next(stream))
+        except StopIteration as done:
+            value = done.value
+            break
+    with connect() as con:
+        metadata = dbt_asset_metadata(con, manifest)
+    yield from with_asset_metadata(events, metadata)
+    return value

@@ -258,3 +258,24 @@ def test_the_metadata_reaches_the_materialization_of_its_model():
     assert out[0].metadata["unique_id"].value == "model.followup.dim_goal"
     assert "dagster/row_count" not in out[1].metadata
     assert out[2] is events[2]
+
+
+def test_the_dbt_step_gets_its_events_back_with_the_metadata_and_the_streams_value(build):
+    import dagster as dg
+
+    from pipelines.dbt_metadata import with_table_metadata
+
+    def stream():  # what pipelines/dbt_runner.stream yields and returns
+        yield dg.Output(None, output_name="marts__dim_goal", metadata={"unique_id": "model.followup.dim_goal"})
+        yield dg.AssetCheckResult(passed=True, asset_key=dg.AssetKey(["marts", "dim_goal"]), check_name="x")
+        return "the invocation"
+
+    def run():
+        value = yield from with_table_metadata(stream(), lambda: duckdb.connect(str(build["db"]), read_only=True),
+                                               build["manifest"])
+        yield value
+
+    out = list(run())
+    assert out[0].metadata["dagster/row_count"].value == 0
+    assert [c.name for c in out[0].metadata["dagster/column_schema"].schema.columns][:3] == ["kommunkod", "year", "goal_id"]
+    assert isinstance(out[1], dg.AssetCheckResult) and out[2] == "the invocation"
