@@ -1,7 +1,7 @@
 """What the Dagster UI shows of the dbt project beyond dagster-dbt's defaults.
 
 - Every dbt check gets a description. dbt gives a generic data test none (dagster-dbt shows "No
-  description provided"); `test_description` says in words what the test asserts, from its own
+  description provided"); `check_description` says in words what the test asserts, from its own
   definition in the manifest (the test, its model and column, its arguments, the `where` it
   reads; for a generic test it does not know, the test's description in
   dbt_project/macros/_macros.yml). A data test with a `description` of its own keeps it.
@@ -48,7 +48,7 @@ def _ref_name(ref: str) -> str:
     return text
 
 
-def test_description(manifest: Mapping[str, Any], unique_id: str) -> str:
+def check_description(manifest: Mapping[str, Any], unique_id: str) -> str:
     """What a dbt data test asserts, in words: for a Dagster check of a dbt test without one."""
     node = manifest["nodes"][unique_id]
     if (node.get("description") or "").strip():
@@ -94,7 +94,7 @@ class DescribedDbtTranslator(DagsterDbtTranslator):
         if spec is None or spec.description:
             return spec
         return dg.AssetCheckSpec(
-            name=spec.name, asset=spec.asset_key, description=test_description(manifest, unique_id),
+            name=spec.name, asset=spec.asset_key, description=check_description(manifest, unique_id),
             additional_deps=spec.additional_deps, blocking=spec.blocking, metadata=spec.metadata,
             automation_condition=spec.automation_condition, partitions_def=spec.partitions_def)
 
