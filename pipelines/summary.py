@@ -18,12 +18,21 @@ class PublishedSummary:
     def lines(self) -> list[str]:
         out = [f"published {self.path}",
                "  years           " + (", ".join(map(str, self.years)) or "none"),
-               "  municipalities  " + (", ".join(f"{k} {n}" for k, n in self.kommuner) or "none") + "  (with survey or goal data)"]
+               "  municipalities  " + self._kommuner_text() + "  (with survey or goal data)"]
         if self.kept_years:
             out.append("  kept (failed now, last passed version): " + ", ".join(map(str, self.kept_years)))
         for table, n in sorted(self.table_rows.items()):
             out.append(f"  marts.{table:<22} {n:>10,} rows".replace(",", " "))
         return out
+
+    def _kommuner_text(self, first: int = 5) -> str:
+        """All when a few; else how many and the first few (a national run has 290)."""
+        if not self.kommuner:
+            return "none"
+        names = [f"{k} {n}" for k, n in self.kommuner]
+        if len(names) <= first + 1:
+            return ", ".join(names)
+        return f"{len(names)}: " + ", ".join(names[:first]) + f", ... and {len(names) - first} more"
 
     def as_dict(self) -> dict:
         return {"path": str(self.path), "years": self.years, "kept_years": self.kept_years,
