@@ -14,6 +14,7 @@ class PublishedSummary:
     kept_years: list[int] = field(default_factory=list)
     kommuner: list[tuple[str, str]] = field(default_factory=list)
     table_rows: dict[str, int] = field(default_factory=dict)
+    views: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"published {self.path}",
@@ -23,6 +24,8 @@ class PublishedSummary:
             out.append("  kept (failed now, last passed version): " + ", ".join(map(str, self.kept_years)))
         for table, n in sorted(self.table_rows.items()):
             out.append(f"  marts.{table:<22} {n:>10,} rows".replace(",", " "))
+        if self.views:
+            out.append("  views           " + ", ".join(f"marts.{v}" for v in self.views))
         return out
 
     def _kommuner_text(self, first: int = 5) -> str:
@@ -36,7 +39,8 @@ class PublishedSummary:
 
     def as_dict(self) -> dict:
         return {"path": str(self.path), "years": self.years, "kept_years": self.kept_years,
-                "kommuner": [k for k, _ in self.kommuner], "table_rows": self.table_rows}
+                "kommuner": [k for k, _ in self.kommuner], "table_rows": self.table_rows,
+                "views": self.views}
 
 
 def published_summary(path: Path) -> PublishedSummary:
@@ -49,6 +53,8 @@ def published_summary(path: Path) -> PublishedSummary:
             "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
         for t in tables:
             s.table_rows[t] = con.execute(f"select count(*) from marts.{t}").fetchall()[0][0]
+        s.views = [r[0] for r in con.execute(
+            "select view_name from duckdb_views() where schema_name = 'marts' and not internal order by 1").fetchall()]
         if "publish_year" in tables:
             for year, this_run in con.execute("select year, passed_this_run from marts.publish_year order by year").fetchall():
                 s.years.append(year)

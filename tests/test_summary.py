@@ -13,3 +13,9 @@ def test_a_national_run_names_how_many_and_the_first_five():
 def test_a_few_municipalities_are_all_named():
     s = PublishedSummary(Path("w/followup.duckdb"), kommuner=[("0483", "Katrineholm"), ("0884", "Vimmerby")])
     assert s.lines()[2] == "  municipalities  0483 Katrineholm, 0884 Vimmerby  (with survey or goal data)"
+
+
+def test_the_published_views_are_listed():
+    s = PublishedSummary(Path("w/followup.duckdb"), views=["v_goal_tree", "v_indicator"])
+    assert s.lines()[-1] == "  views           marts.v_goal_tree, marts.v_indicator"
+    assert s.as_dict()["views"] == ["v_goal_tree", "v_indicator"]
