@@ -4,6 +4,10 @@
                                       load the years whose raw files or code changed (every year
                                       with --force; one with --year), check each year, publish,
                                       write the run report and the printable reports
+    followup publish [--year YYYY] [--wait] [-v] [--no-reports]
+                                      the same job without reading raw files: rebuild every loaded
+                                      year's models from its landed data (dbt, the gate), publish
+                                      (after a change to the dbt project only)
     followup report --kommun K --year Y | --all [--year Y]
                                       the printable follow-up report (HTML and PDF)
     followup rollback                 put the previous published file back
@@ -113,9 +117,11 @@ def cmd_run(args) -> int:
     t_all = time.monotonic()
     try:
         with writer_lock(warehouse, run_id=run_id, wait=args.wait):
+            rebuild = getattr(args, "rebuild", False)
             _say(f"followup: {'year ' + str(args.year) if args.year else f'{len(years)} year(s)'} from {root}"
-                 + ("  (--force: every year is loaded again)" if args.force else ""))
-            if not args.force and _nothing_to_do(args, root, warehouse, run_id, t_all):
+                 + ("  (--force: every year is loaded again)" if args.force else "")
+                 + ("  (publish: every loaded year rebuilt from its landed data, no raw file read)" if rebuild else ""))
+            if not args.force and not rebuild and _nothing_to_do(args, root, warehouse, run_id, t_all):
                 return EXIT_OK
             _say(f"          warehouse {warehouse}  (Dagster instance {os.environ['DAGSTER_HOME']}/dagster.yaml, run {run_id})")
             import dagster as dg
@@ -126,7 +132,8 @@ def cmd_run(args) -> int:
                 raise CannotRun(f"the pipeline's definitions do not load: {type(e).__name__}: {str(e).strip().splitlines()[-1]}") from e
             job = defs.resolve_job_def("followup")
             run_config = {
-                "ops": {"load_plan": {"config": {"years": [args.year] if args.year else [], "force": bool(args.force)}},
+                "ops": {"load_plan": {"config": {"years": [args.year] if args.year else [], "force": bool(args.force),
+                                                 "rebuild": bool(rebuild)}},
                         "printed_reports": {"config": {"enabled": not args.no_reports}}},
                 "loggers": {"followup_console": {},
                             **({"console": {"config": {"log_level": "DEBUG"}}} if args.verbose else {})},
@@ -277,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--force", action="store_true", help="load every year again, changed or not")
     run.add_argument("--wait", action="store_true", help="when another run is writing the warehouse, wait for it instead of exiting 2")
     run.set_defaults(func=cmd_run)
+    pub = sub.add_parser("publish", help="rebuild the loaded years' models (no raw file read), check them and publish")
+    pub.add_argument("--year", type=int, help="rebuild only this year (and the next, whose trend reads it)")
+    pub.add_argument("-v", "--verbose", action="store_true", help="show Dagster's and dbt's own logs")
+    pub.add_argument("--no-reports", action="store_true", help="do not make the printable reports after publishing")
+    pub.add_argument("--wait", action="store_true", help="when another run is writing the warehouse, wait for it instead of exiting 2")
+    pub.set_defaults(func=cmd_run, force=False, rebuild=True)
     sub.add_parser("report", help="make the printable follow-up report (see `followup report -h`)", add_help=False)
     rb = sub.add_parser("rollback", help="put the previous published warehouse back")
     rb.set_defaults(func=cmd_rollback)

@@ -88,8 +88,10 @@ def _years_text(years: list[int]) -> str:
     return ", ".join(map(str, years))
 
 
-def make_plan(con, raw: Path, years: list[int] | None, force: bool) -> Plan:
-    """Decide each year's action from the raw directory and `audit.load_state`."""
+def make_plan(con, raw: Path, years: list[int] | None, force: bool, rebuild: bool = False) -> Plan:
+    """Decide each year's action from the raw directory and `audit.load_state`. `rebuild`
+    (`followup publish`): every year loaded before is rebuilt from its landed raw data (dbt and
+    gate), whatever changed; no raw file is read again, and a year never loaded is left out."""
     found = discover_years(raw)
     scope = sorted(found if not years else [y for y in years if y in found])
     ingest_fp, dbt_fp = code_fingerprints()
@@ -99,7 +101,12 @@ def make_plan(con, raw: Path, years: list[int] | None, force: bool) -> Plan:
     for y in scope:
         fp = raw_fingerprint(raw, y)
         last = state.get(y)
-        if force:
+        if rebuild:
+            if last is None:
+                plan[y] = YearPlan(y, UNCHANGED, "not loaded yet: followup run loads it", fp)
+            else:
+                plan[y] = YearPlan(y, REBUILD, "followup publish: the models again from the loaded raw data", last[0])
+        elif force:
             plan[y] = YearPlan(y, LOAD, "forced", fp)
         elif last is None:
             plan[y] = YearPlan(y, LOAD, "not loaded before", fp)

@@ -330,3 +330,25 @@ def test_make_dev_shows_the_followup_location_and_stops_cleanly(tmp_path):
     assert left == "", f"processes left behind by make dev:\n{left}"
     text = log.read_text()
     assert "supersed" not in text.lower() and "Traceback" not in text, text[-3000:]
+
+
+def test_followup_publish_rebuilds_the_loaded_years_without_reading_raw_files(cli_wh, tmp_path, capsys):
+    """The analyst's quick path after a change to SQL only: dbt, gate and publish for every loaded
+    year, from the landed data; raw files are not read (here: the raw directory is gone)."""
+    raw = tmp_path / "raw"
+    shutil.copytree(GOALS, raw)
+    for p in raw.rglob("*.csv"):
+        p.write_text("broken;file\n")  # any read of a raw file would fail its year
+    capsys.readouterr()
+    assert run_once(raw, cli_wh, "publish", "--no-reports") == 0
+    out = capsys.readouterr().out
+    assert "plan      rebuild (dbt only) 2021, 2022" in out and "ingest" not in out and "dbt       ok" in out
+    assert "2021  gate     passed" in out and "2022  gate     passed" in out
+    doc = json.loads((cli_wh / "reports" / "latest.json").read_text())
+    assert [(y["year"], y["action"], y["passed"], y["published"]) for y in doc["years"]] == [
+        (2021, "rebuilt (dbt only)", True, "published"), (2022, "rebuilt (dbt only)", True, "published")]
+    con = duckdb.connect(str(cli_wh / ".build" / "build.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from audit.landed where run_id = ?", [doc["run_id"]]).fetchall() == [(0,)]
+    finally:
+        con.close()
