@@ -24,7 +24,9 @@ LOAD, REBUILD, UNCHANGED = "load", "rebuild", "unchanged"
 
 # The code that decides what lands (file rules, raw checks, the seeds they validate against) and
 # the code that models it (the dbt project). A change to the first reloads, to the second rebuilds.
-_INGEST_CODE = (config.PACKAGE_DIR / "ingest", config.PACKAGE_DIR / "checks", config.DBT_PROJECT_DIR / "seeds")
+# (the seeds' data only: a change to a seed's YAML description is the dbt project's, not the rules')
+_INGEST_CODE = (config.PACKAGE_DIR / "ingest", config.PACKAGE_DIR / "checks",
+                *sorted((config.DBT_PROJECT_DIR / "seeds").glob("*.csv")))
 _DBT_CODE = tuple(config.DBT_PROJECT_DIR / p for p in ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")) \
     + (config.PACKAGE_DIR / "ingest" / "warnings.py",)
 
