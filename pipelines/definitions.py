@@ -2,7 +2,8 @@
 `followup` CLI all run."""
 import dagster as dg
 
-from .assets.dbt import FollowupDbtCli, dbt_project, followup_dbt_models
+from . import run_storage
+from .assets.dbt import followup_dbt_models
 from .assets.gate import year_gate
 from .assets.ingest import ingest_assets
 from .assets.plan import load_plan
@@ -13,13 +14,14 @@ from .lines import followup_console
 from .resources import FollowupPaths
 from .sensors import nightly_load_schedule, raw_files_sensor
 
+run_storage.install()  # the run history without an fsync per event (see run_storage.py)
+
 defs = dg.Definitions(
     assets=[load_plan, *ingest_assets, followup_dbt_models, year_gate, published_warehouse, run_report, printed_reports],
     jobs=[followup_job],
     schedules=[nightly_load_schedule],
     sensors=[raw_files_sensor],
     resources={
-        "dbt": FollowupDbtCli(project_dir=dbt_project),
         "paths": FollowupPaths(),
     },
     loggers={"console": dg.colored_console_logger, "followup_console": followup_console},

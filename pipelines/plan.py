@@ -24,7 +24,9 @@ LOAD, REBUILD, UNCHANGED = "load", "rebuild", "unchanged"
 
 # The code that decides what lands (file rules, raw checks, the seeds they validate against) and
 # the code that models it (the dbt project). A change to the first reloads, to the second rebuilds.
-_INGEST_CODE = (config.PACKAGE_DIR / "ingest", config.PACKAGE_DIR / "checks", config.DBT_PROJECT_DIR / "seeds")
+# (the seeds' data only: a change to a seed's YAML description is the dbt project's, not the rules')
+_INGEST_CODE = (config.PACKAGE_DIR / "ingest", config.PACKAGE_DIR / "checks",
+                *sorted((config.DBT_PROJECT_DIR / "seeds").glob("*.csv")))
 _DBT_CODE = tuple(config.DBT_PROJECT_DIR / p for p in ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")) \
     + (config.PACKAGE_DIR / "ingest" / "warnings.py",)
 
@@ -88,8 +90,10 @@ def _years_text(years: list[int]) -> str:
     return ", ".join(map(str, years))
 
 
-def make_plan(con, raw: Path, years: list[int] | None, force: bool) -> Plan:
-    """Decide each year's action from the raw directory and `audit.load_state`."""
+def make_plan(con, raw: Path, years: list[int] | None, force: bool, rebuild: bool = False) -> Plan:
+    """Decide each year's action from the raw directory and `audit.load_state`. `rebuild`
+    (`followup publish`): every year loaded before is rebuilt from its landed raw data (dbt and
+    gate), whatever changed; no raw file is read again, and a year never loaded is left out."""
     found = discover_years(raw)
     scope = sorted(found if not years else [y for y in years if y in found])
     ingest_fp, dbt_fp = code_fingerprints()
@@ -99,7 +103,12 @@ def make_plan(con, raw: Path, years: list[int] | None, force: bool) -> Plan:
     for y in scope:
         fp = raw_fingerprint(raw, y)
         last = state.get(y)
-        if force:
+        if rebuild:
+            if last is None:
+                plan[y] = YearPlan(y, UNCHANGED, "not loaded yet: followup run loads it", fp)
+            else:
+                plan[y] = YearPlan(y, REBUILD, "followup publish: the models again from the loaded raw data", last[0])
+        elif force:
             plan[y] = YearPlan(y, LOAD, "forced", fp)
         elif last is None:
             plan[y] = YearPlan(y, LOAD, "not loaded before", fp)
@@ -121,6 +130,29 @@ def make_plan(con, raw: Path, years: list[int] | None, force: bool) -> Plan:
             if nxt not in plan or plan[nxt].action == UNCHANGED:
                 plan[nxt] = YearPlan(nxt, REBUILD, f"{y} changed (trend)", state[nxt][0])
     return Plan([plan[y] for y in sorted(plan)])
+
+
+def publish_pending(con, target: Path) -> list[int]:
+    """The years the published file does not hold as the build has them: a passed year whose
+    newest checked version is not the published one (loaded or rebuilt since, or a publish that
+    an earlier run did not finish), or a year the file calls passed whose newest load failed
+    (its rows stay; marts.publish_year must say "kept")."""
+    from .publish import published_state
+
+    passed = dict(con.execute("select year, checked_at from audit.year_gate where passed").fetchall())
+    failed = {r[0] for r in con.execute("select year from audit.year_gate where not passed").fetchall()}
+    held = published_state(target)
+    stale = sorted(y for y, at in passed.items() if held.get(y, (None,))[0] != at)
+    return stale + sorted(y for y in failed & set(held) if held[y][1])
+
+
+def nothing_to_do(con, raw: Path, target: Path, years: list[int] | None) -> Plan | None:
+    """The plan when a run would do nothing: every year unchanged since its last passed load and
+    the published file holding each one's newest version; None when there is work."""
+    plan = make_plan(con, raw, years, force=False)
+    if plan.load or plan.rebuild or not target.exists() or publish_pending(con, target):
+        return None
+    return plan
 
 
 def save_plan(con, run_id: str, plan: Plan) -> None:

@@ -9,8 +9,9 @@ replaced years change (incremental: a passed year whose gate time differs from t
 the cost follows the changed years, not the history. A full rewrite is made instead on the first
 publish, when the old file's tables or columns differ from the build's, when most years changed
 (then a rewrite costs the same and leaves no free space) or when the old file has too much free
-space (see MAX_FREE_SHARE); both paths give the same rows and the same table and column comments
-(the build's, from the dbt YAML; see _write_comments). The file is in DuckDB's
+space (see MAX_FREE_SHARE); both paths give the same rows, the same views (VIEWS, each made again
+from the build's definition by both paths; see _write_views) and the same table, view and column
+comments (the build's, from the dbt YAML; see _write_comments). The file is in DuckDB's
 storage version v1.5 (Metabase's DuckDB driver; DuckDB keeps an existing file's version when it
 writes into it), checkpointed, fsynced and then renamed over the old one, which is kept as
 `followup.prev.duckdb` for rollback. A reader holding the old file open keeps reading the old
@@ -32,7 +33,10 @@ from .config import duckdb_memory_limit
 
 STORAGE_VERSION = "v1.5.0"  # readable by DuckDB 1.5 (Metabase's DuckDB driver)
 YEARLY_TABLES = ("dim_org_unit", "fct_measure_value", "dim_goal", "fct_goal_outcome", "fct_goal_status", "fct_activity")
-GLOBAL_TABLES = ("dim_kommun", "dim_measure")
+GLOBAL_TABLES = ("dim_kommun", "dim_measure", "dim_code_label")
+# The views of the published file (dbt_project/models/views, docs/bi.md), in schema marts beside the
+# tables. Their SQL is the build's (duckdb_views()), which names no catalog (macros/labels.sql).
+VIEWS = ("v_goal_tree", "v_indicator", "v_measure_series", "v_unit_survey", "v_kolada_ranking")
 PUBLISHED = "followup.duckdb"
 PREVIOUS = "followup.prev.duckdb"
 TEMPORARY = ".followup.duckdb.tmp"
@@ -78,6 +82,12 @@ def _tables(con, catalog: str, schema: str = "marts") -> set[str]:
         "select table_name from duckdb_tables() where database_name = ? and schema_name = ?", [catalog, schema]).fetchall()}
 
 
+def _views(con, catalog: str, schema: str = "marts") -> set[str]:
+    return {r[0] for r in con.execute(
+        "select view_name from duckdb_views() where database_name = ? and schema_name = ? and not internal",
+        [catalog, schema]).fetchall()}
+
+
 def _columns(con, catalog: str, table: str) -> list[tuple[str, str]]:
     return [tuple(r) for r in con.execute(
         """select column_name, data_type from duckdb_columns()
@@ -105,42 +115,76 @@ def _quote(text: str | None) -> str:
     return "null" if text is None else "'" + text.replace("'", "''") + "'"
 
 
+def _relations(con, catalog: str, name: str | None = None) -> dict[tuple[str, str | None], str | None]:
+    """(relation, None) -> the table's or view's comment, (relation, column) -> the column's, in
+    `catalog`.marts (only relation `name` when given)."""
+    where = "database_name = ? and schema_name = 'marts'" + (" and {0} = ?" if name else "")
+    args = [catalog, name] if name else [catalog]
+    return {(t, c): comment for t, c, comment in con.execute(
+        f"""select table_name, null, comment from duckdb_tables() where {where.format('table_name')}
+            union all
+            select view_name, null, comment from duckdb_views() where not internal and {where.format('view_name')}
+            union all
+            select table_name, column_name, comment from duckdb_columns() where {where.format('table_name')}""",
+        args * 3).fetchall()}
+
+
 def _write_comments(con, build_tables: set[str]) -> None:
-    """Give every table and column of `new.marts` the comment it has in the build (from the dbt
-    YAML), or, for a table only the old file holds (attached as `old` on a full rewrite), the old
-    file's (an incremental copy of a table the build lacks keeps its own); publish_year gets
+    """Give every table, view and column of `new.marts` the comment it has in the build (from the
+    dbt YAML), or, for a table only the old file holds (attached as `old` on a full rewrite), the
+    old file's (an incremental copy of a table the build lacks keeps its own); publish_year gets
     PUBLISH_YEAR_SPEC's. Only differing comments are written: an incremental publish changes the
     catalog where the YAML changed (comments never decide between incremental and full)."""
     has_old = bool(con.execute("select count(*) from duckdb_databases() where database_name = 'old'").fetchall()[0][0])
-    current = {(t, c): comment for t, c, comment in con.execute(
-        """select table_name, null, comment from duckdb_tables() where database_name = 'new' and schema_name = 'marts'
-           union all
-           select table_name, column_name, comment from duckdb_columns() where database_name = 'new' and schema_name = 'marts'""").fetchall()}
+    current = _relations(con, "new")
+    views = _views(con, "new")
+    build_relations = build_tables | _views(con, "b")
     wanted = {}
-    for table in {t for t, _ in current}:
-        if table == "publish_year":
-            wanted[(table, None)] = PUBLISH_YEAR_DESCRIPTION
-            wanted.update({(table, name): text for name, _, text in PUBLISH_YEAR_SPEC})
+    for relation in {t for t, _ in current}:
+        if relation == "publish_year":
+            wanted[(relation, None)] = PUBLISH_YEAR_DESCRIPTION
+            wanted.update({(relation, name): text for name, _, text in PUBLISH_YEAR_SPEC})
             continue
         # the old file's first (a column or table only it holds), then the build's over them
-        for source in (["old"] if has_old else []) + (["b"] if table in build_tables else []):
-            wanted.update({(t, c): comment for t, c, comment in con.execute(
-                """select table_name, null, comment from duckdb_tables() where database_name = ? and schema_name = 'marts' and table_name = ?
-                   union all
-                   select table_name, column_name, comment from duckdb_columns() where database_name = ? and schema_name = 'marts' and table_name = ?""",
-                [source, table, source, table]).fetchall()})
-    for (table, column), text in sorted(wanted.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        if (table, column) not in current or (current[(table, column)] or None) == (text or None):
+        for source in (["old"] if has_old else []) + (["b"] if relation in build_relations else []):
+            wanted.update(_relations(con, source, relation))
+    for (relation, column), text in sorted(wanted.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        if (relation, column) not in current or (current[(relation, column)] or None) == (text or None):
             continue
-        target = f"table new.marts.{table}" if column is None else f'column new.marts.{table}."{column}"'
+        kind = "view" if relation in views else "table"
+        target = f"{kind} new.marts.{relation}" if column is None else f'column new.marts.{relation}."{column}"'
         con.execute(f"comment on {target} is {_quote(text or None)}").fetchall()
+
+
+def _write_views(con) -> None:
+    """Make the views of `new` what the build defines: drop every view the file holds (an old
+    definition, or a view no longer published) and create each of VIEWS the build has from its SQL
+    in the build (`CREATE VIEW marts.<name> AS ...`, run with `new` as the default catalog). Views
+    are catalog entries, so this costs nothing and both paths always carry the build's
+    definitions. A view that does not bind in the new file (e.g. one naming the build's catalog,
+    which a reader does not have) fails the publish, leaving the published file as it was."""
+    for schema, view in con.execute("select schema_name, view_name from duckdb_views() "
+                                    "where database_name = 'new' and not internal").fetchall():
+        con.execute(f'drop view new."{schema}"."{view}"').fetchall()
+    definitions = dict(con.execute("select view_name, sql from duckdb_views() where database_name = 'b' "
+                                   "and schema_name = 'marts' and not internal").fetchall())
+    con.execute("use new").fetchall()
+    try:
+        for view in VIEWS:
+            if view in definitions:
+                con.execute(definitions[view]).fetchall()
+    finally:
+        con.execute("use memory").fetchall()
+    for view in _views(con, "new"):
+        con.execute(f"select * from new.marts.{view} limit 0").fetchall()
 
 
 def _incremental_obstacle(con, target: Path, build_tables: set[str]) -> str | None:
     """Why the old published file (attached as `old`) cannot be updated in a copy, or None if it can.
 
     The copy must end up exactly as a full rewrite would make it, so the old file must hold the
-    tables a full rewrite would write and nothing else, each with the build's columns (names,
+    tables a full rewrite would write and nothing else (views do not matter: both paths drop them
+    and make the build's), each with the build's columns (names,
     types, order), in storage version v1.5, without a WAL and without much free space."""
     if target.with_name(target.name + ".wal").exists():
         return "the published file has a WAL"
@@ -152,8 +196,6 @@ def _incremental_obstacle(con, target: Path, build_tables: set[str]) -> str | No
     allowed = {("marts", t) for t in (*YEARLY_TABLES, *GLOBAL_TABLES, "publish_year")}
     if extra := sorted(old_all - allowed):
         return f"the published file holds tables a full publish would not write: {extra}"
-    if con.execute("select count(*) from duckdb_views() where database_name = 'old' and not internal").fetchall()[0][0]:
-        return "the published file holds views"
     old_tables = {t for s, t in old_all}
     if "publish_year" not in old_tables or _columns(con, "old", "publish_year") != PUBLISH_YEAR_COLUMNS:
         return "the published file has no marts.publish_year of the expected shape"
@@ -293,6 +335,7 @@ def _write_full(con, result: PublishResult, build_tables: set[str], old_tables: 
     con.execute(f"insert into new.marts.publish_year select year, checked_at, true from b.audit.year_gate where year in {passed_sql}").fetchall()
     if result.kept_years:
         con.execute(f"insert into new.marts.publish_year select year, published_at, false from old.marts.publish_year where year in {kept_sql}").fetchall()
+    _write_views(con)
     _write_comments(con, build_tables)
 
 
@@ -323,7 +366,8 @@ def _write_incremental(con, result: PublishResult, old_years: list[int], build_t
                     select year, published_at, false from new.marts.publish_year where year in {kept_sql}""").fetchall()
     con.execute("delete from new.marts.publish_year").fetchall()
     con.execute("insert into new.marts.publish_year select * from temp.publish_year").fetchall()
-    _write_comments(con, build_tables)  # the recreated global tables, and any description changed in the YAML
+    _write_views(con)  # a changed definition, a view added or dropped: as the full rewrite
+    _write_comments(con, build_tables)  # the recreated global tables and views, and any description changed in the YAML
 
 
 def rollback(warehouse: Path) -> Path:

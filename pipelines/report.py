@@ -60,6 +60,7 @@ def build_run_report(build_db: Path, warehouse: Path, raw_dir: Path, run_id: str
     return {
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "run_id": run_id,
+        "dagster_run": True,  # False: nothing had changed, `followup run` started no Dagster run
         "raw_dir": str(raw_dir),
         "warehouse": str(warehouse),
         "passed": all(y["passed"] for y in years) and failure is None,
@@ -90,6 +91,8 @@ def _atomic_write(path: Path, text: str) -> None:
 def render_markdown(doc: dict) -> str:
     lines = [f"# followup run report, {doc['generated_at']}", "",
              f"Raw files: `{doc['raw_dir']}`  ", f"Warehouse: `{doc['warehouse']}`", "",
+             *(["Nothing had changed since the last run: no year was loaded and no Dagster run was started.", ""]
+               if doc.get("dagster_run") is False else []),
              "**Every year passed.**" if doc["passed"] else "**At least one year failed its checks and was not published.**"
              if not doc.get("failure") else f"**The run failed at `{doc['failure']['step']}`: {doc['failure']['message']}**", "",
              "| year | this run | checks | published file holds | errors | warnings |", "|---|---|---|---|---|---|"]

@@ -92,3 +92,12 @@ def duckdb15_python() -> Path:
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(DUCKDB15_VENV)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", "duckdb==1.5.5"], check=True)
     return python
+
+
+@pytest.fixture(scope="session")
+def demo_published(tmp_path_factory) -> Path:
+    """The demo (raw/, four years) loaded and published once per session (no printable reports):
+    the published file the views and the ready queries of docs/queries are tried on."""
+    wh = tmp_path_factory.mktemp("demo") / "warehouse"
+    assert run_once(REPO / "raw", wh, "run", "--no-reports") == 0
+    return wh / "followup.duckdb"

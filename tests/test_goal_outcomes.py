@@ -121,10 +121,18 @@ def test_the_bi_question_in_one_query(wh):
     from pathlib import Path
 
     sql = (Path(__file__).resolve().parent.parent / "docs" / "queries" / "goals_not_met.sql").read_text()
-    rows = query(wh, sql, ("0483", 2022))
-    by_indicator = {r[5]: r for r in rows}
-    assert {r[0] for r in rows} == {"V", "KF", "N", "F"}     # every goal not fully met, with a value
-    assert by_indicator["I3"][:4] == ("N", "namnd", "Medarbetare", "delvis uppfyllt")
-    assert by_indicator["I8"][:4] == ("F", "delmal", "Service", "ej uppfyllt")
-    i1 = [r for r in rows if r[0] == "KF" and r[5] == "I1"][0]
-    assert i1[6:] == ("uppfyllt", 80.0, 78.9, "förbättrad", 2, 3)
+    con = duckdb.connect(str(wh / "followup.duckdb"), read_only=True)
+    try:
+        cur = con.execute(sql, ["0483", 2022])
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+    finally:
+        con.close()
+    by_indicator = {r["indicator_id"]: r for r in rows}
+    assert {r["goal_id"] for r in rows} == {"V", "KF", "N", "F"}     # every goal not fully met, with a value
+    pick = ("goal_id", "level", "area", "goal_status")
+    assert tuple(by_indicator["I3"][k] for k in pick) == ("N", "nämnd", "Medarbetare", "delvis uppfyllt")
+    assert tuple(by_indicator["I8"][k] for k in pick) == ("F", "delmål", "Service", "ej uppfyllt")
+    i1 = [r for r in rows if r["goal_id"] == "KF" and r["indicator_id"] == "I1"][0]
+    assert tuple(i1[k] for k in ("indicator_status", "value", "prev_value", "trend", "peer_rank", "peer_count")) \
+        == ("uppfyllt", 80.0, 78.9, "förbättrad", 2, 3)

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -26,11 +27,16 @@ YEARLY = ("dim_org_unit", "fct_measure_value", "dim_goal", "fct_goal_outcome", "
 
 
 def snapshot(path) -> dict[str, list]:
-    """Every table of the file (any schema) with its rows in a canonical order."""
+    """Every table and view of the file (any schema) with its rows in a canonical order; a view
+    also with its SQL (key `<schema>.<view> sql`)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         tables = con.execute("select schema_name, table_name from duckdb_tables() order by all").fetchall()
-        return {f"{s}.{t}": con.execute(f"select * from {s}.{t} order by all").fetchall() for s, t in tables}
+        views = con.execute("select schema_name, view_name, sql from duckdb_views() where not internal order by all").fetchall()
+        out = {f"{s}.{t}": con.execute(f"select * from {s}.{t} order by all").fetchall() for s, t in tables}
+        out.update({f"{s}.{v}": con.execute(f"select * from {s}.{v} order by all").fetchall() for s, v, _ in views})
+        out.update({f"{s}.{v} sql": [sql] for s, v, sql in views})
+        return out
     finally:
         con.close()
 
@@ -130,7 +136,7 @@ def test_incremental_equals_full_rewrite(history, tmp_path):
     assert results["incremental"].mode == "incremental" and results["incremental"].replaced_years == [2022]
     assert results["full"].mode == "full"
     inc, full = snapshot(files["incremental"]), snapshot(files["full"])
-    assert set(inc) == set(full) and len(inc) == 9
+    assert set(inc) == set(full) and len(inc) == 10 + 2 * 5  # tables; views with their SQL
     for table in full:
         assert inc[table] == full[table], table
     assert results["incremental"].table_rows == results["full"].table_rows
@@ -189,6 +195,97 @@ def test_fallback_to_full_rewrite_when_the_old_file_differs(history, tmp_path, c
     assert snapshot(files["incremental"]) == snapshot(files["full"])
 
 
+def changed_build(history, tmp_path, *statements) -> Path:
+    """A copy of the `changed` state's build database (named build.duckdb: its catalog is `build`,
+    as dbt's is) with `statements` run in it."""
+    build = tmp_path / "b" / "build.duckdb"
+    build.parent.mkdir()
+    shutil.copyfile(history["changed"] / "build.duckdb", build)
+    con = duckdb.connect(str(build))
+    try:
+        for statement in statements:
+            con.execute(statement)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return build
+
+
+def old_file(history, tmp_path, *statements) -> Path:
+    """A copy of the first published file with `statements` run in it."""
+    old = tmp_path / "old.duckdb"
+    shutil.copyfile(history["first"] / PUBLISHED, old)
+    con = duckdb.connect(str(old))
+    try:
+        for statement in statements:
+            con.execute(statement)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return old
+
+
+def test_incremental_publish_takes_the_builds_view_definitions(history, tmp_path):
+    """A view whose definition changed, a view the build no longer has and views the old file holds
+    beyond the published ones: the incremental copy ends with exactly the build's views, as the
+    full rewrite does, and stays incremental."""
+    build = changed_build(history, tmp_path,
+                          "create or replace view marts.v_goal_tree as select kommunkod, year, goal_id from marts.dim_goal",
+                          "comment on view marts.v_goal_tree is 'Changed'",
+                          "drop view marts.v_kolada_ranking")
+    old = old_file(history, tmp_path, "create view marts.v_old as select 1 as x", "create view main.v_extra as select 2 as y")
+    results, files = both_ways(tmp_path, build, old)
+    assert results["incremental"].mode == "incremental" and results["incremental"].replaced_years == [2022]
+    inc, full = snapshot(files["incremental"]), snapshot(files["full"])
+    assert inc == full
+    views = {k for k in inc if k.endswith(" sql")}
+    assert views == {f"marts.{v} sql" for v in ("v_goal_tree", "v_indicator", "v_measure_series", "v_unit_survey")}
+    assert inc["marts.v_goal_tree sql"] == ["CREATE VIEW marts.v_goal_tree AS SELECT kommunkod, \"year\", goal_id FROM marts.dim_goal;"]
+    con = duckdb.connect(str(files["incremental"]), read_only=True)
+    try:
+        assert con.execute("select comment from duckdb_views() where view_name = 'v_goal_tree'").fetchall() == [("Changed",)]
+    finally:
+        con.close()
+
+
+def test_a_file_published_before_the_views_is_updated_incrementally(history, tmp_path):
+    """A file from before issue 14 (no views, no marts.dim_code_label) gets both in an incremental
+    publish (dim_code_label is a global table, rewritten by every publish)."""
+    views = ("v_goal_tree", "v_indicator", "v_measure_series", "v_unit_survey", "v_kolada_ranking")
+    old = old_file(history, tmp_path, "drop table marts.dim_code_label", *(f"drop view marts.{v}" for v in views))
+    results, files = both_ways(tmp_path, history["changed"] / "build.duckdb", old)
+    assert results["incremental"].mode == "incremental"
+    assert snapshot(files["incremental"]) == snapshot(files["full"]) == snapshot(history["changed"] / PUBLISHED)
+
+
+def test_a_view_naming_the_build_catalog_fails_the_publish(history, tmp_path):
+    """Such a view would not bind for a reader (who has no `build` database): the publish fails and
+    leaves the published file as it was, on either path. (DuckDB 2.0 drops a view's own catalog
+    from the SQL it stores, DuckDB 1.5 keeps it; here the view names a database attached as
+    `build` beside the build, so any DuckDB keeps the name, as 1.5 would for the build's own.)"""
+    build = changed_build(history, tmp_path)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{build}' as x")
+        con.execute(f"attach '{tmp_path / 'other.duckdb'}' as build")
+        con.execute("create schema build.marts")
+        con.execute("create table build.marts.dim_goal as select * from x.marts.dim_goal")
+        con.execute("create or replace view x.marts.v_goal_tree as select * from build.marts.dim_goal")
+        assert "build.marts.dim_goal" in con.execute("select sql from duckdb_views() where database_name = 'x' "
+                                                     "and view_name = 'v_goal_tree'").fetchall()[0][0]
+    finally:
+        con.close()
+    for incremental in (True, False):
+        wh = tmp_path / f"warehouse-{incremental}"
+        wh.mkdir()
+        shutil.copyfile(history["first"] / PUBLISHED, wh / PUBLISHED)
+        before = (wh / PUBLISHED).read_bytes()
+        with pytest.raises(duckdb.Error, match="build"):
+            publish(build, wh, incremental=incremental)
+        assert (wh / PUBLISHED).read_bytes() == before
+        assert not (wh / ".followup.duckdb.tmp").exists()
+
+
 def test_fallback_to_full_rewrite_when_the_old_file_is_mostly_free_space(history, tmp_path, monkeypatch):
     import pipelines.publish
 
@@ -232,9 +329,10 @@ def test_incrementally_published_file_opens_in_duckdb_1_5(history, duckdb15_pyth
     assert history["changed_meta"]["mode"] == "incremental"
     path = history["changed"] / PUBLISHED
     assert storage_version(path) == "v1.5.0+"
-    expected = {t.split(".", 1)[1]: len(rows) for t, rows in snapshot(path).items()}
+    expected = {t.split(".", 1)[1]: len(rows) for t, rows in snapshot(path).items() if not t.endswith(" sql")}
     script = ("import duckdb, sys, json; c = duckdb.connect(sys.argv[1], read_only=True); "
-              "ts = [r[0] for r in c.execute(\"select table_name from duckdb_tables() where schema_name = 'marts'\").fetchall()]; "
+              "ts = [r[0] for r in c.execute(\"select table_name from duckdb_tables() where schema_name = 'marts' union all "
+              "select view_name from duckdb_views() where schema_name = 'marts' and not internal\").fetchall()]; "
               "print(duckdb.__version__); "
               "print(json.dumps({t: c.execute(f'select count(*) from (select * from marts.{t} order by all)').fetchall()[0][0] for t in ts}))")
     out = subprocess.run([str(duckdb15_python), "-c", script, str(path)], capture_output=True, text=True)

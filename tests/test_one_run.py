@@ -175,7 +175,11 @@ def test_two_runs_at_once_wait_in_the_queue_one_after_the_other(queue):
     runs, instance = queue.wait([first, second])
     assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS] * 2
     a, b = (instance.get_run_stats(r.run_id) for r in runs)
-    assert a.end_time <= b.start_time or b.end_time <= a.start_time  # never two writers at once
+    assert a.end_time <= b.start_time  # never two writers at once; the queue keeps their order
+    # the second run found nothing changed: the job itself loads nothing and publishes nothing
+    doc = json.loads((queue.wh / "reports" / "latest.json").read_text())
+    assert doc["run_id"] == second and doc["dagster_run"] is True
+    assert doc["years"] and {y["action"] for y in doc["years"]} == {"unchanged"}
 
 
 def test_the_sensor_asks_for_the_changed_years_only(queue):
@@ -206,19 +210,39 @@ def test_the_sensor_asks_for_the_changed_years_only(queue):
 
 
 def test_a_run_with_nothing_changed_loads_nothing(cli_wh, capsys):
+    """`followup run` with nothing changed: the plan (the job's own) says so, and the command
+    writes the run report without starting a Dagster run."""
     before = (cli_wh / "followup.duckdb").read_bytes()
     dbt_log = (cli_wh / ".build" / "dbt" / "dbt.log").read_text()
-    t0 = time.monotonic()
+    runs_before = sorted((cli_wh / ".dagster" / "history" / "runs").glob("*.db"))
     assert run_once(GOALS, cli_wh, "run") == 0
-    seconds = time.monotonic() - t0
     out = capsys.readouterr().out
-    assert "plan      unchanged 2021, 2022" in out and "dbt       skipped" in out and "publish   unchanged" in out
+    assert "plan      unchanged 2021, 2022" in out and "no Dagster run started" in out and "publish   unchanged" in out
     assert (cli_wh / "followup.duckdb").read_bytes() == before  # nothing published again
     assert (cli_wh / ".build" / "dbt" / "dbt.log").read_text() == dbt_log  # dbt not started
+    assert sorted((cli_wh / ".dagster" / "history" / "runs").glob("*.db")) == runs_before  # no Dagster run
     doc = json.loads((cli_wh / "reports" / "latest.json").read_text())
+    assert doc["dagster_run"] is False and doc["passed"] is True
     assert [(y["year"], y["action"], y["passed"], y["published"]) for y in doc["years"]] == [
         (2021, "unchanged", True, "published"), (2022, "unchanged", True, "published")]
-    assert seconds < 60
+    assert "no Dagster run was started" in (cli_wh / "reports" / "latest.md").read_text()
+
+
+def test_a_run_with_a_stale_published_file_is_not_nothing_to_do(cli_wh, capsys):
+    """A published file that lacks a passed year's newest version (e.g. an earlier run was killed
+    before its publish) makes a real run, which publishes it."""
+    import shutil as sh
+
+    sh.copy(cli_wh / "followup.duckdb", cli_wh / "keep.duckdb")
+    try:
+        con = duckdb.connect(str(cli_wh / "followup.duckdb"))
+        con.execute("delete from marts.publish_year where year = 2022").fetchall()
+        con.close()
+        assert run_once(GOALS, cli_wh, "run", "--no-reports") == 0
+        out = capsys.readouterr().out
+        assert "no Dagster run started" not in out and "publish   ok" in out
+    finally:
+        sh.move(cli_wh / "keep.duckdb", cli_wh / "followup.duckdb")
 
 
 def test_reloading_an_earlier_year_updates_the_later_years_trend(tmp_path, capsys):
@@ -306,3 +330,25 @@ def test_make_dev_shows_the_followup_location_and_stops_cleanly(tmp_path):
     assert left == "", f"processes left behind by make dev:\n{left}"
     text = log.read_text()
     assert "supersed" not in text.lower() and "Traceback" not in text, text[-3000:]
+
+
+def test_followup_publish_rebuilds_the_loaded_years_without_reading_raw_files(cli_wh, tmp_path, capsys):
+    """The analyst's quick path after a change to SQL only: dbt, gate and publish for every loaded
+    year, from the landed data; raw files are not read (here: the raw directory is gone)."""
+    raw = tmp_path / "raw"
+    shutil.copytree(GOALS, raw)
+    for p in raw.rglob("*.csv"):
+        p.write_text("broken;file\n")  # any read of a raw file would fail its year
+    capsys.readouterr()
+    assert run_once(raw, cli_wh, "publish", "--no-reports") == 0
+    out = capsys.readouterr().out
+    assert "plan      rebuild (dbt only) 2021, 2022" in out and "ingest" not in out and "dbt       ok" in out
+    assert "2021  gate     passed" in out and "2022  gate     passed" in out
+    doc = json.loads((cli_wh / "reports" / "latest.json").read_text())
+    assert [(y["year"], y["action"], y["passed"], y["published"]) for y in doc["years"]] == [
+        (2021, "rebuilt (dbt only)", True, "published"), (2022, "rebuilt (dbt only)", True, "published")]
+    con = duckdb.connect(str(cli_wh / ".build" / "build.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from audit.landed where run_id = ?", [doc["run_id"]]).fetchall() == [(0,)]
+    finally:
+        con.close()

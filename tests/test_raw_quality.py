@@ -79,3 +79,28 @@ def test_organisation_kolada_and_goal_model(con):
         ("gx:expect_column_values_to_be_in_set", "typ"), ("gx:expect_compound_columns_to_be_unique", "kommunkod,enhet")]
     assert rules(validate_source(con, "kolada", 2022)[0]) == [("gx:expect_column_values_to_be_in_set", "gender")]
     assert rules(validate_source(con, "styrmodell", 2022)[0]) == [("gx:expect_column_values_to_be_in_set", "riktning")]
+
+
+def _copy_year(con, to_year: int):
+    for t in ("organisation", "question", "respondent", "answer", "kolada_value", "goal", "indicator", "activity"):
+        con.execute(f"insert into raw.{t} select * replace ({to_year} as year) from raw.{t} where year = 2022").fetchall()
+
+
+def test_several_years_in_one_validation_blame_only_the_bad_year(con):
+    """validate_years checks the years together; the same keys in two years are no duplicate, and
+    a defect in one year is that year's finding only."""
+    from pipelines.checks.raw_quality import validate_years
+
+    con.execute("update raw.answer set answer = 7 where source = 'intern_enkat'").fetchall()
+    _copy_year(con, 2023)
+    for source in ("organisation", "kolada", "styrmodell", "medarbetarenkat", "medborgarundersokning", "intern_enkat"):
+        results = validate_years(con, source, [2022, 2023])
+        assert sorted(results) == [2022, 2023]
+        assert all(issues == [] and n > 0 for issues, n in results.values()), (source, results)
+    con.execute("insert into raw.organisation values (2023, '0483', 'A', 'A igen', 'KOMMUN', 'enhet', 'f', 4)").fetchall()
+    con.execute("update raw.answer set answer = 9 where source = 'intern_enkat' and year = 2023").fetchall()
+    org = validate_years(con, "organisation", [2022, 2023])
+    assert org[2022][0] == [] and rules(org[2023][0]) == [("gx:expect_compound_columns_to_be_unique", "kommunkod,enhet")]
+    assert all(i.year == 2023 for i in org[2023][0])
+    enkat = validate_years(con, "intern_enkat", [2022, 2023])
+    assert enkat[2022][0] == [] and rules(enkat[2023][0]) == [("gx:expect_column_values_to_be_in_set", "within_scale")]

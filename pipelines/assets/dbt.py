@@ -1,10 +1,8 @@
 """The dbt project as Dagster assets: staging -> intermediate -> marts. One `dbt build` per run
-for every year the run loads or rebuilds (the years in `audit.build_year`, `--vars '{years: run}'`);
-dbt tests become asset checks. When that build fails, each year is built again on its own to learn which years broke
+for every year the run loads or rebuilds (the years in `audit.build_year`, `--vars '{years: run}'`),
+run in the run's own process (pipelines/dbt_runner.py); dbt tests become asset checks. When that build fails, each year is built again on its own to learn which years broke
 (a failed dbt test or model fails only its year's gate)."""
 
-import functools
-import importlib.metadata
 import json
 import os
 import sys
@@ -13,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 from dagster_dbt.asset_utils import (
     DAGSTER_DBT_EXCLUDE_METADATA_KEY,
     DAGSTER_DBT_SELECT_METADATA_KEY,
@@ -24,9 +22,9 @@ from dagster_dbt.asset_utils import (
     build_dbt_specs,
 )
 from dagster_dbt.dbt_manifest import validate_manifest
-from packaging import version
 
-from .. import config
+from .. import config, dbt_runner
+from ..dbt_metadata import DescribedDbtTranslator, with_table_metadata
 from ..faults import is_environment_text
 from ..lines import fmt_int, say
 from ..plan import read_plan
@@ -55,28 +53,7 @@ def ensure_manifest() -> None:
 ensure_manifest()
 
 
-class FollowupDbtCli(DbtCliResource):
-    """dagster-dbt's DbtCliResource, but
-    - it learns dbt's version from the installed dbt-core package instead of running
-      `dbt --version` (a 1.8 s Python start-up) in every run;
-    - it opens no dbt adapter in the run's own process before each dbt command. dagster-dbt
-      (0.29) builds one (loading the dbt project and profile: 4.7 s on the demo) only for
-      `fetch_column_metadata`/`fetch_row_counts`, which this project does not call."""
-
-    @functools.cached_property
-    def _cli_version(self) -> version.Version:
-        return _installed_dbt_version()
-
-    def _initialize_dbt_core_adapter(self, args):  # dagster-dbt 0.29's hook; see the docstring
-        return None
-
-
-@functools.cache
-def _installed_dbt_version() -> version.Version:
-    return version.parse(importlib.metadata.version("dbt-core"))
-
-
-class FollowupTranslator(DagsterDbtTranslator):
+class FollowupTranslator(DescribedDbtTranslator):  # a description on every dbt check (pipelines/dbt_metadata.py)
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
@@ -107,6 +84,12 @@ def _counts_text(counts: dict[str, int]) -> str:
 def _read_results(target: Path) -> dict:
     path = target / "run_results.json"
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _why(inv) -> str:
+    """A failed dbt command's cause when no node failed (e.g. a compilation error)."""
+    text = str(inv.exception) if inv.exception else (inv.errors[-1] if inv.errors else "dbt build failed")
+    return (text.strip().splitlines() or ["dbt build failed"])[0][:2000]
 
 
 def _failure_issue(year: int, r: dict) -> tuple:
@@ -146,8 +129,10 @@ def _ingest_lines(con, run_id: str, years: list[int]) -> list[str]:
     return lines
 
 
+_translator = FollowupTranslator()
+_manifest = validate_manifest(dbt_project.manifest_path)
 _dbt_specs, _dbt_check_specs = build_dbt_specs(
-    translator=FollowupTranslator(), manifest=validate_manifest(dbt_project.manifest_path), select=DBT_DEFAULT_SELECT,
+    translator=_translator, manifest=_manifest, select=DBT_DEFAULT_SELECT,
     exclude=DBT_DEFAULT_EXCLUDE, selector=DBT_DEFAULT_SELECTOR, io_manager_key=None, project=dbt_project)
 
 # What `@dbt_assets` makes (dagster-dbt 0.29), plus one asset the step always materialises:
@@ -169,7 +154,7 @@ DBT_BUILD = dg.AssetKey("dbt_build")
              DAGSTER_DBT_SELECTOR_METADATA_KEY: DBT_DEFAULT_SELECTOR},
     allow_arbitrary_check_specs=True,
 )
-def followup_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: FollowupPaths):
+def followup_dbt_models(context: dg.AssetExecutionContext, paths: FollowupPaths):
     os.environ["FOLLOWUP_BUILD_DB"] = str(paths.build_db())
     with paths.build_connection() as con:
         plan = read_plan(con, context.run_id)
@@ -187,23 +172,25 @@ def followup_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
         con.execute("create or replace table audit.build_year as select unnest(?::integer[]) as year", [years]).fetchall()
     target = paths.dbt_target()
     target.mkdir(parents=True, exist_ok=True)
-    args = ["build", "--vars", "{years: run}"]
-    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
-    yield from invocation.stream()
+    # unit tests need no data and do not change with the years: `dbt build` by hand and the suite
+    # run them (tests/test_dbt_project.py); each load would pay ~3 s for them
+    args = ["build", "--vars", "{years: run}", "--exclude", "test_type:unit"]
+    # row counts and column schemas of the built models, read when dbt has let go of the database
+    invocation = yield from with_table_metadata(
+        dbt_runner.stream(args, target, context, _manifest, _translator, dbt_project), paths.build_connection, _manifest)
     counts, failed = _outcome(_read_results(target))
     fault = next((r.get("message") for r in failed if is_environment_text(r.get("message") or "")), None)
     if fault:  # a full disk or a read-only folder is no year's fault: stop the run and say so
         raise dg.Failure(f"dbt could not write the build database: {fault.strip().splitlines()[0][:300]}")
     verdict: dict[int, list[dict]] = {y: [] for y in years}
-    if failed or not invocation.is_successful():
+    if failed or not invocation.success:
         # which years broke it: each year on its own (only when the build failed)
         for y in years:
             with paths.build_connection() as con:
                 con.execute("create or replace table audit.build_year as select ? as year", [y]).fetchall()
-            one = dbt.cli(["build", "--vars", "{years: run}"], raise_on_error=False, target_path=target)
-            one.wait()
+            one = dbt_runner.invoke(args, target)
             _, failed_y = _outcome(_read_results(target))
-            verdict[y] = failed_y or ([] if one.is_successful() else [{"unique_id": "dbt.build.build", "message": "dbt build failed"}])
+            verdict[y] = failed_y or ([] if one.success else [{"unique_id": "dbt.build.build", "message": _why(one)}])
     with paths.build_connection() as con:
         for y, fails in verdict.items():
             if fails:

@@ -8,7 +8,7 @@ import time
 import dagster as dg
 
 from .. import config
-from ..checks.raw_quality import validate_source
+from ..checks.raw_quality import validate_years
 from ..faults import is_environment_fault
 from ..ingest import ingest, insert_issues, record_issues
 from ..ingest.issues import Issue
@@ -52,22 +52,33 @@ def years_to_load(context, con, paths: FollowupPaths) -> list[int]:
     return years
 
 
-def _ingest_year(con, raw, source: str, year: int) -> tuple[int, list[Issue], list[Issue], int]:
-    """Land one (source, year); an unexpected error becomes the year's finding, never a silent
+def _failed(source: str, year: int, stage: str, e: Exception) -> Issue:
+    """An unexpected error of one (source, year) becomes the year's finding, never a silent
     failure (environment faults such as a full disk stop the run instead)."""
+    if is_environment_fault(e):
+        raise e
+    first = (str(e).strip().splitlines() or [""])[0][:300]
+    return Issue(year, source, None, None, None, "ingest_failed",
+                 f"the {source} files of {year} could not be {stage}: {type(e).__name__}: {first}")
+
+
+def _land_year(con, raw, source: str, year: int) -> tuple[int, list[Issue]]:
     try:
-        n, issues = ingest(con, raw, source, year)
-        gx_issues, evaluated = validate_source(con, source, year)
-        insert_issues(con, gx_issues)
-        return n, issues, gx_issues, evaluated
-    except Exception as e:  # noqa: BLE001 - recorded as the year's finding, see above
-        if is_environment_fault(e):
-            raise
-        first = (str(e).strip().splitlines() or [""])[0][:300]
-        issue = Issue(year, source, None, None, None, "ingest_failed",
-                      f"the {source} files of {year} could not be read: {type(e).__name__}: {first}")
-        record_issues(con, year, source, [issue])
-        return 0, [issue], [], 0
+        return ingest(con, raw, source, year)
+    except Exception as e:  # noqa: BLE001 - recorded as the year's finding, see _failed
+        issue = _failed(source, year, "read", e)
+        record_issues(con, year, source, [issue])  # what a half-done load recorded goes
+        return 0, [issue]
+
+
+def _validate_years(con, source: str, years: list[int]) -> dict[int, tuple[list[Issue], int]]:
+    """The GX suites on every landed year at once (validate_years), their findings recorded."""
+    try:
+        results = validate_years(con, source, years)
+    except Exception as e:  # noqa: BLE001 - recorded as each year's finding, see _failed
+        results = {y: ([_failed(source, y, "validated", e)], 0) for y in years}
+    insert_issues(con, [i for gx_issues, _ in results.values() for i in gx_issues])
+    return results
 
 
 def build_ingest_asset(source: str) -> dg.AssetsDefinition:
@@ -97,18 +108,23 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
         evaluated = 0
         with paths.build_connection() as con:
             years = years_to_load(context, con, paths)
+            landed: list[int] = []
             for year in years:
                 t0 = time.monotonic()
                 # any new load of a year withdraws its pass until the whole year is checked again
                 con.execute("insert or replace into audit.year_gate values (?, false, now(), ?)", [year, context.run_id]).fetchall()
-                n, issues, gx_issues, ev = _ingest_year(con, paths.raw(), source, year)
+                n, issues = _land_year(con, paths.raw(), source, year)
                 con.execute("insert into audit.landed values (?, ?, ?, ?, ?)",
                             [context.run_id, year, source, n, time.monotonic() - t0]).fetchall()
-                rows[year], evaluated = n, evaluated + ev
+                rows[year] = n
                 errors[year] = [i for i in issues if i.severity == "error"]
-                gx_failed[year] = gx_issues
+                if not any(i.rule == "ingest_failed" for i in issues):
+                    landed.append(year)
                 for i in issues[:20]:
                     (context.log.error if i.severity == "error" else context.log.warning)(i.one_line())
+            for year, (gx_issues, ev) in _validate_years(con, source, landed).items():
+                evaluated = max(evaluated, ev)
+                gx_failed[year] = gx_issues
         bad = {y: e for y, e in errors.items() if e}
         bad_gx = {y: e for y, e in gx_failed.items() if e}
         meta = {"years": str(years), "rows": sum(rows.values()),

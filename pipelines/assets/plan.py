@@ -13,6 +13,9 @@ class LoadConfig(dg.Config):
 
     years: list[int] = []
     force: bool = False
+    # `followup publish`: rebuild every loaded year from its landed raw data (dbt, gate, publish)
+    # without reading raw files, e.g. after a change to the dbt project only
+    rebuild: bool = False
 
 
 @dg.asset(
@@ -27,7 +30,7 @@ def load_plan(context: dg.AssetExecutionContext, config: LoadConfig, paths: Foll
     if not raw.is_dir():
         raise dg.Failure(f"no raw directory at {raw} (set FOLLOWUP_RAW_DIR)")
     with paths.build_connection() as con:
-        plan = make_plan(con, raw, config.years or None, config.force)
+        plan = make_plan(con, raw, config.years or None, config.force, config.rebuild)
         save_plan(con, context.run_id, plan)
     say(context, f"plan      {plan.describe()}")
     return dg.MaterializeResult(metadata={

@@ -3,7 +3,8 @@
 import dagster as dg
 
 from ..lines import say
-from ..publish import PUBLISHED, publish, published_state, remove_strays
+from ..plan import publish_pending
+from ..publish import PUBLISHED, publish, remove_strays
 from ..resources import FollowupPaths
 from ..summary import published_summary
 from .gate import year_gate
@@ -20,14 +21,8 @@ from .gate import year_gate
 def published_warehouse(context: dg.AssetExecutionContext, paths: FollowupPaths) -> dg.MaterializeResult:
     target = paths.warehouse() / PUBLISHED
     with paths.build_connection() as con:
-        passed = dict(con.execute("select year, checked_at from audit.year_gate where passed").fetchall())
-        failed = {r[0] for r in con.execute("select year from audit.year_gate where not passed").fetchall()}
-    # the file is written again when it does not hold exactly the build's passed years (a year
-    # loaded or rebuilt now, or a publish that an earlier run did not finish), or when it calls a
-    # year passed whose newest load failed (its rows stay; marts.publish_year says "kept")
-    held = published_state(target)
-    stale = sorted(y for y, at in passed.items() if held.get(y, (None,))[0] != at)
-    stale += sorted(y for y in failed & set(held) if held[y][1])
+        passed = [r[0] for r in con.execute("select year from audit.year_gate where passed").fetchall()]
+        stale = publish_pending(con, target)
     if target.exists() and not stale:
         remove_strays(paths.warehouse())
         say(context, f"publish   unchanged  {target}  (it holds every passed year's newest version)")

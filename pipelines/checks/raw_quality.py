@@ -27,7 +27,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 @dataclass(frozen=True)
 class Suite:
     name: str
-    sql: str  # the frame to validate; parameters $year (and $source)
+    sql: str  # the frame to validate; parameters $years (a list) and $source
     expectations: tuple  # (expectation class name, kwargs)
 
 
@@ -45,7 +45,7 @@ ANSWER_PROFILE = """
         select kommunkod, kon, aldersgrupp, enkat,
                (vikt is null or vikt > 0) as weight_positive,
                (enkat is not null) as enkat_given
-        from raw.respondent where source = $source and year = $year),
+        from raw.respondent where source = $source and list_contains($years, year)),
     answers as (
         select a.kolumn, a.answer,
                (q.kolumn is not null) as in_catalogue,
@@ -54,8 +54,9 @@ ANSWER_PROFILE = """
                                            else try_cast(split_part(q.skala, '-', 2) as integer) + 1 end) as within_scale
         from raw.answer a
         left join raw.question q on q.source = a.source and q.year = a.year and q.kolumn = a.kolumn
-        left join (select respondent_no from raw.respondent where source = $source and year = $year) r using (respondent_no)
-        where a.source = $source and a.year = $year)
+        left join (select year, respondent_no from raw.respondent where source = $source and list_contains($years, year)) r
+               on r.year = a.year and r.respondent_no = a.respondent_no
+        where a.source = $source and list_contains($years, a.year))
     select kommunkod, kon, aldersgrupp, enkat, enkat_given, weight_positive, count(*) as n
     from respondents
     group by grouping sets ((kommunkod), (kon), (aldersgrupp), (enkat, enkat_given), (weight_positive))
@@ -65,8 +66,8 @@ ANSWER_PROFILE = """
     group by grouping sets ((respondent_known), (kolumn, in_catalogue), (kolumn, answer, within_scale))"""
 
 ANSWER_DUPLICATES = """
-    select kommunkod, respondent_id, count(*) as n
-    from raw.respondent where source = $source and year = $year
+    select year, kommunkod, respondent_id, count(*) as n
+    from raw.respondent where source = $source and list_contains($years, year)
     group by all having count(*) > 1"""
 
 
@@ -92,33 +93,33 @@ def answer_suites(source: str) -> list[Suite]:
 
 
 SUITES: dict[str, list[Suite]] = {
-    "organisation": [Suite("organisation.units", "select * from raw.organisation where year = $year", (
+    "organisation": [Suite("organisation.units", "select * from raw.organisation where list_contains($years, year)", (
         _e("ExpectColumnValuesToNotBeNull", column="enhet"),
         _e("ExpectColumnValuesToNotBeNull", column="namn"),
-        _e("ExpectCompoundColumnsToBeUnique", column_list=["kommunkod", "enhet"]),
+        _e("ExpectCompoundColumnsToBeUnique", column_list=["year", "kommunkod", "enhet"]),
         _e("ExpectColumnValuesToBeInSet", column="typ", value_set=list(ORG_TYPES)),
         _e("ExpectColumnValuesToMatchRegex", column="kommunkod", regex=r"^\d{4}$"),
     ))],
-    "kolada": [Suite("kolada.values", "select * from raw.kolada_value where year = $year", (
+    "kolada": [Suite("kolada.values", "select * from raw.kolada_value where list_contains($years, year)", (
         _e("ExpectColumnValuesToBeInSet", column="gender", value_set=["T", "K", "M"]),
         _e("ExpectColumnValuesToMatchRegex", column="kommunkod", regex=r"^\d{4}$"),
         _e("ExpectColumnValuesToMatchRegex", column="kpi", regex=r"^[A-Z]\d{5}$"),
-        _e("ExpectCompoundColumnsToBeUnique", column_list=["kpi", "kommunkod", "gender"]),
+        _e("ExpectCompoundColumnsToBeUnique", column_list=["year", "kpi", "kommunkod", "gender"]),
     ))],
     "styrmodell": [
-        Suite("styrmodell.goals", "select * from raw.goal where year = $year", (
-            _e("ExpectCompoundColumnsToBeUnique", column_list=["kommunkod", "goal_id"]),
+        Suite("styrmodell.goals", "select * from raw.goal where list_contains($years, year)", (
+            _e("ExpectCompoundColumnsToBeUnique", column_list=["year", "kommunkod", "goal_id"]),
             _e("ExpectColumnValuesToBeInSet", column="niva", value_set=list(LEVELS)),
             _e("ExpectColumnValuesToNotBeNull", column="namn"),
         )),
-        Suite("styrmodell.indicators", "select * from raw.indicator where year = $year", (
-            _e("ExpectCompoundColumnsToBeUnique", column_list=["kommunkod", "indicator_id"]),
+        Suite("styrmodell.indicators", "select * from raw.indicator where list_contains($years, year)", (
+            _e("ExpectCompoundColumnsToBeUnique", column_list=["year", "kommunkod", "indicator_id"]),
             _e("ExpectColumnValuesToBeInSet", column="riktning", value_set=list(DIRECTIONS)),
             _e("ExpectColumnValuesToNotBeNull", column="malvarde"),
             _e("ExpectColumnValuesToBeBetween", column="trendtolerans", min_value=0),
         )),
-        Suite("styrmodell.activities", "select * from raw.activity where year = $year", (
-            _e("ExpectCompoundColumnsToBeUnique", column_list=["kommunkod", "activity_id"]),
+        Suite("styrmodell.activities", "select * from raw.activity where list_contains($years, year)", (
+            _e("ExpectCompoundColumnsToBeUnique", column_list=["year", "kommunkod", "activity_id"]),
             _e("ExpectColumnValuesToBeInSet", column="status", value_set=list(ACTIVITY_STATUS)),
         )),
     ],
@@ -153,12 +154,33 @@ def _suite(name: str):
 
 
 def validate_source(con, source: str, year: int) -> tuple[list[Issue], int]:
-    """Run the source's suites on the year's landed rows; return (findings, expectations evaluated)."""
+    """Run the source's suites on one year's landed rows; return (findings, expectations evaluated)."""
+    return validate_years(con, source, [year])[year]
+
+
+def validate_years(con, source: str, years: list[int]) -> dict[int, tuple[list[Issue], int]]:
+    """Run the source's suites on the landed rows of several years at once: one validation per
+    suite, whatever the number of years (a GX validation has a fixed cost of tens of
+    milliseconds). The suites hold for a set of years exactly when they hold for each year (value
+    sets, patterns, not-null and ranges are per row; uniqueness keys include the year). Only when
+    a suite fails is each year validated on its own, to say which years broke it."""
+    years = sorted(set(int(y) for y in years))
+    if not years:
+        return {}
+    issues, evaluated = _validate(con, source, years)
+    if not issues:
+        return {y: ([], evaluated) for y in years}
+    if len(years) == 1:
+        return {years[0]: (issues, evaluated)}
+    return {y: _validate(con, source, [y]) for y in years}
+
+
+def _validate(con, source: str, years: list[int]) -> tuple[list[Issue], int]:
     _, _, batch_definition = _context()
     issues: list[Issue] = []
     evaluated = 0
     for suite in SUITES[source]:
-        params = {k: v for k, v in (("source", source), ("year", int(year))) if f"${k}" in suite.sql}
+        params = {k: v for k, v in (("source", source), ("years", years)) if f"${k}" in suite.sql}
         df: pd.DataFrame = con.execute(suite.sql, params).df()
         if df.empty:
             continue
@@ -169,10 +191,11 @@ def validate_source(con, source: str, year: int) -> tuple[list[Issue], int]:
             if r.success:
                 continue
             cfg = r.expectation_config
-            column = cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list", []) or []) or None
+            column = cfg.kwargs.get("column") or ",".join(c for c in cfg.kwargs.get("column_list", []) or [] if c != "year") or None
             examples = r.result.get("partial_unexpected_list") or []
             count = r.result.get("unexpected_count")
             detail = f"{count} unexpected" if count is not None else f"observed {r.result.get('observed_value')}"
-            issues.append(Issue(year, source, None, None, column, f"gx:{cfg.type}",
-                                f"suite {suite.name}: {cfg.type} failed on the landed data ({detail}; e.g. {examples[:5]})", ERROR))
+            where = f"{years[0]}" if len(years) == 1 else ", ".join(map(str, years))
+            issues.append(Issue(years[0], source, None, None, column, f"gx:{cfg.type}",
+                                f"suite {suite.name}: {cfg.type} failed on the landed data of {where} ({detail}; e.g. {examples[:5]})", ERROR))
     return issues, evaluated

@@ -22,7 +22,7 @@ peer_sets as (
     select i.indicator_id, i.kommunkod, i.year, p.peer
     from indicators i
     join {{ ref('stg_styrmodell__settings') }} s using (kommunkod, year),
-         unnest(list_distinct(list_append(s.jamforelsekommuner, i.kommunkod))) as p(peer)
+         unnest(list_distinct(list_append(s.jamforelsekommuner, i.kommunkod))) p (peer)
 ),
 
 peers as (

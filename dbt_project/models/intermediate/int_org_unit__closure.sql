@@ -4,7 +4,7 @@ with recursive walk as (
     select year, kommunkod, enhet, enhet as ancestor, overordnad as next_up, 0 as distance
     from {{ ref('stg_organisation__units') }}
     union all
-    select w.year, w.kommunkod, w.enhet, u.enhet, u.overordnad, w.distance + 1
+    select w.year, w.kommunkod, w.enhet, u.enhet as ancestor, u.overordnad as next_up, w.distance + 1 as distance
     from walk w
     join {{ ref('stg_organisation__units') }} u
       on u.year = w.year and u.kommunkod = w.kommunkod and u.enhet = w.next_up

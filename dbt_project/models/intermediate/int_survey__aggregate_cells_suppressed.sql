@@ -8,7 +8,7 @@
 with members as (
     select q.source, q.year, q.measure_id as question_id, q.unit, g.code,
            count(*) over (partition by q.source, q.year, g.code) as n_questions
-    from {{ ref('stg_survey__questions') }} q, unnest(q.grupp_codes) as g(code)
+    from {{ ref('stg_survey__questions') }} q, unnest(q.grupp_codes) g (code)
     where {{ year_filter('q.year') }}
 ),
 

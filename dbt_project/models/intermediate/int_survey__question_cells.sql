@@ -49,8 +49,10 @@ background as (
 
 cells as (
     select * from municipality
-    union all select * from units
-    union all select * from background
+    union all
+    select * from units
+    union all
+    select * from background
 )
 
 select

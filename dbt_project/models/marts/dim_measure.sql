@@ -11,13 +11,13 @@ with questions as (
 
 groups as (
     select distinct q.source, g.code, q.source || '.' || g.code as measure_id, q.unit
-    from {{ ref('stg_survey__questions') }} q, unnest(q.grupp_codes) as g(code)
+    from {{ ref('stg_survey__questions') }} q, unnest(q.grupp_codes) g (code)
     where {{ passed_years_filter('q.year') }}
 ),
 
 kolada as (
-    select distinct v.kpi as code, 'kolada.' || v.kpi as measure_id, k.title
-    from {{ source('raw', 'kolada_value') }} v
+    select distinct v.kpi as code, v.measure_id, k.title
+    from {{ ref('stg_kolada__values') }} v
     left join {{ ref('stg_kolada__kpis') }} k using (kpi)
     where {{ passed_years_filter('v.year') }}
 )

@@ -3,10 +3,10 @@ with recursive goals as (
     select * from {{ ref('dim_goal') }} where {{ year_filter() }}
 ),
 
-below(kommunkod, year, goal_id, descendant) as (
-    select kommunkod, year, goal_id, goal_id from goals
+below as (
+    select kommunkod, year, goal_id, goal_id as descendant from goals
     union all
-    select b.kommunkod, b.year, b.goal_id, g.goal_id
+    select b.kommunkod, b.year, b.goal_id, g.goal_id as descendant
     from below b
     join goals g on g.kommunkod = b.kommunkod and g.year = b.year and g.parent_goal_id = b.descendant
 ),

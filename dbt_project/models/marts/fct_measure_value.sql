@@ -24,6 +24,7 @@ kolada as (
            value, null::bigint as n_answers, null::double as ci_low, null::double as ci_high,
            false as suppressed
     from {{ ref('stg_kolada__values') }}
+    where {{ year_filter() }}
 )
 
 select
@@ -38,4 +39,8 @@ select
     ci_low::double as ci_low,
     ci_high::double as ci_high,
     suppressed::boolean as suppressed
-from (select * from survey union all select * from kolada)
+from (
+    select * from survey
+    union all
+    select * from kolada
+) cells

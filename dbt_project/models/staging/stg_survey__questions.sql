@@ -8,7 +8,7 @@ select
     text,
     skala,
     case when skala = 'verbal4' then 'verbal4' else 'numeric' end as scale_kind,
-    case when skala = 'verbal4' then 4 else cast(split_part(skala, '-', 2) as integer) end as scale_max,
+    case when skala = 'verbal4' then 4 else split_part(skala, '-', 2)::integer end as scale_max,
     case when skala = 'verbal4' then 'procent' else 'index' end as unit,
     case when grupp is null then []::varchar[] else string_split(grupp, ',') end as grupp_codes
 from (
