@@ -375,3 +375,17 @@ def test_render_all_in_processes_reads_each_year_once_and_writes_every_report(pu
     assert [(d.kommunkod, d.year) for d in done] == pairs and len(pairs) >= 2
     for d in done:
         assert d.pdf.read_bytes()[:5] == b"%PDF-" and "<svg" in d.html.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_render_all_reports_its_progress(published, tmp_path, workers):
+    """progress(done, total) is called as reports finish, rising to total (a long national batch
+    prints a line now and then from it)."""
+    from pipelines.report_doc import render_all
+
+    calls = []
+    made = render_all(published / "followup.duckdb", None, tmp_path, workers=workers,
+                      progress=lambda d, t: calls.append((d, t)))
+    assert made and calls[-1] == (len(made), len(made))
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and len(set(t for _, t in calls)) == 1

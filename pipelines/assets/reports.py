@@ -62,7 +62,8 @@ def printed_reports(context: dg.AssetExecutionContext, config: ReportsConfig, pa
     made, failed = [], []
     for year in years:
         try:
-            made += render_all(published, year, paths.warehouse() / "reports", workers=os.cpu_count() or 1)
+            made += render_all(published, year, paths.warehouse() / "reports", workers=os.cpu_count() or 1,
+                               progress=_progress(context, year))
         except Exception as e:  # noqa: BLE001 - the publish stands; the report says what went wrong
             failed.append(year)
             say(context, f"reports   FAILED for {year}: {type(e).__name__}: {e}")
@@ -72,6 +73,20 @@ def printed_reports(context: dg.AssetExecutionContext, config: ReportsConfig, pa
     if failed:
         raise dg.Failure(f"the printable reports of {', '.join(map(str, failed))} could not be made (the data is published)")
     return dg.MaterializeResult(metadata={"reports": len(made), "years": str(years)})
+
+
+def _progress(context, year: int, every: float = 15.0):
+    """A line now and then while a long batch renders (a national year: 290 reports)."""
+    start = last = time.monotonic()
+
+    def report(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if done < total and now - last >= every:
+            last = now
+            say(context, f"reports   {year}: {done} of {total} made  ({now - start:.0f} s)")
+
+    return report
 
 
 @dg.failure_hook(required_resource_keys={"paths"})

@@ -70,21 +70,21 @@ def render_report(published: Path, kommunkod: str, year: int, out_dir: Path,
 
 
 def render_all(published: Path, year: int | None, out_dir: Path, run_report: Path | None = None,
-               workers: int = 1, engine: str = "typst") -> list[Rendered]:
+               workers: int = 1, engine: str = "typst", progress=None) -> list[Rendered]:
     """Every municipality with goal or survey data in `year` (every year when None).
 
     Each year's data is read once (data.YearData: one set of queries for all municipalities)
     and every report's content is assembled in this process; the charts, the HTML and the PDF
     are made by `workers` processes, started (and warmed: imports, Typst compiler and fonts)
     before the data is read, each taking chunks of reports. Returns the reports in (year,
-    kommunkod) order."""
+    kommunkod) order. `progress(done, total)`, when given, is called as reports are finished."""
     published = Path(published)
     out_dir = Path(out_dir)
     if not published.is_file():
         connect(published)  # raises ReportError, before any process is started
     pool = _pool(workers, engine) if workers > 1 else None
     try:
-        jobs, done = [], []
+        jobs, done, queued, pending = [], [], 0, []
         con = connect(published)
         try:
             run_doc = load_run_report(run_report or _default_run_report(published))
@@ -93,14 +93,26 @@ def render_all(published: Path, year: int | None, out_dir: Path, run_report: Pat
                 data = YearData(con, y)
                 reports = [build_report(data, k, run_doc) for k in data.kommuner()]
                 if pool is None:
-                    done += [_timed(r, out_dir, engine) for r in reports]
+                    pending += reports
                     continue
                 # a chunk per task: few round trips, and still an even spread over the workers
                 size = max(1, min(8, len(reports) // (workers * 4)))
                 jobs += [pool.submit(_timed_chunk, reports[i:i + size], out_dir, engine)
                          for i in range(0, len(reports), size)]
+                queued += len(reports)
         finally:
             con.close()
+        for r in pending:  # one process: the reports of every year, in order
+            done.append(_timed(r, out_dir, engine))
+            if progress is not None:
+                progress(len(done), len(pending))
+        if progress is not None and jobs:
+            from concurrent.futures import as_completed
+
+            finished = 0
+            for job in as_completed(jobs):
+                finished += len(job.result())
+                progress(finished, queued)
         return done + [d for j in jobs for d in j.result()]
     finally:
         if pool is not None:
