@@ -1,48 +1,51 @@
 -- The floor: every row of marts.fct_measure_value (contract section 3) computed in ONE DuckDB
--- script straight from the raw files, with DuckDB's own readers. The least work this job can
--- take on a machine: one pass over the answers into sums, everything else from the sums.
+-- process straight from the raw files. The least work this job can take on a machine: one pass
+-- over the wide answer rows into sums, everything else from the sums.
 --
--- Variables (SET VARIABLE before `.read`; bench/floor.py sets them):
---   raw           the raw directory. Every file must be UTF-8 (with or without BOM) and valid
---                 under the contract: the floor checks nothing. bench/floor.py hands it a
---                 shadow directory of symlinks in which the few Windows-1252 CSV files and
---                 .xlsx answer files have been transcoded to UTF-8 CSV first.
---   kolada_years  a list of Kolada periods to keep (e.g. [2022]), or NULL for all of them.
--- Result: table fct_measure_value (the published columns), in the connection's database.
+-- bench/floor.py runs it in three steps; this file holds every formula, the runner only reads:
 --
--- Assumptions beyond "valid and UTF-8" (all true for the repo's generator and the demo):
---   * question column names survive DuckDB's normalize_names the way norm_col() below
---     predicts (lower case, accents stripped, non-alphanumerics to '_');
---   * minsta_antal_svar is a top-level `minsta_antal_svar: <int>` line of the goal model
---     (YAML is read as text: DuckDB has no YAML reader);
---   * every survey source has at least one answer file and one catalogue, and styrmodell/
---     holds at least one .yml (floor.py adds an empty one when there is none).
+--   1. the runner reads the small files into tables (typed read_csv, one call per group of files
+--      of one header, delimiter and encoding; no sniffing):
+--        catalogue(source, year, kolumn, matt, skala, grupp)   every <source>/<year>/fragor.csv
+--        org(year, kommunkod, enhet, overordnad)               every organisation/<year>/<kod>.csv
+--        goal_model(year, kommunkod, content)                  every styrmodell/<year>/<kod>.yml, as text
+--        kolada_doc("values")                                  every kolada/*.json but kpi.json
+--      and sets the variable kolada_years (a list of periods to keep, or NULL for all);
+--      then runs this file up to the "answer sums" marker line below;
+--   2. for every source and year it reads that year's answer files with a typed read_csv and
+--      sums, per answer file and background value (the leaf unit, kon, aldersgrupp, enkat,
+--      respondentgrupp), straight from the wide rows, for every question column c:
+--          y = answer_value(c, verbal, k)        (the macro below: null unless a valid answer)
+--          n = count(y), sw = sum(w) and sw2 = sum(w^2) over rows with y, swx = sum(w y),
+--          swx2 = sum(w y^2)                      (w = the row's weight, 1 without one)
+--      and unpivots only those sums into table leaf_sums (its columns are below);
+--   3. it runs the rest of this file: every cell from the sums.
+--
+-- The floor checks nothing: it assumes files that are valid under the contract. Reading files
+-- that are not UTF-8 CSV is the runner's (Windows-1252 through read_csv's latin-1 decoder or, where
+-- the file has bytes 0x80-0x9f, a transcode; .xlsx through python-calamine), timed on its own.
+-- Assumption beyond the contract: minsta_antal_svar is a top-level `minsta_antal_svar: <int>`
+-- line of the goal model (YAML is read as text: DuckDB has no YAML reader).
 
--- DuckDB's normalize_names applied to a catalogue's `kolumn`, so it matches the answer header.
-create or replace temp macro norm_col(s) as
-    regexp_replace(regexp_replace(strip_accents(lower(trim(s))), '[^a-z0-9_]', '_', 'g'), '^([0-9])', '_\1');
+-- one answer code -> the value that enters the sums: for a 1-K question the code itself when it
+-- is 1..K (K+1 = "vet ej" and blanks count nowhere); for verbal4 1 for answers 1-2 (the share's
+-- numerator), 0 for 3-4; null otherwise
+create or replace temp macro answer_value(x, verbal, k) as
+    case when x between 1 and k then case when verbal then (x <= 2)::utinyint else x end end;
 
 -- ------------------------------------------------------------------ question catalogues
 create or replace temp table question as
-with c as (
-    select *, regexp_extract(filename, '([^/]+)/([0-9]{4})/fragor\.csv$', ['source', 'year']) as p
-    from read_csv(getvariable('raw') || '/*/[0-9][0-9][0-9][0-9]/fragor.csv',
-                  filename = true, union_by_name = true, all_varchar = true, normalize_names = true)
-)
-select p.source as source, p.year::integer as year, norm_col(kolumn) as kolumn, trim(matt) as matt,
+select source, year, trim(kolumn) as kolumn, trim(matt) as matt,
        lower(replace(skala, ' ', '')) = 'verbal4' as verbal,
        case when lower(replace(skala, ' ', '')) = 'verbal4' then 4
             else split_part(replace(skala, ' ', ''), '-', 2)::integer end as k,
        nullif(replace(grupp, ' ', ''), '') as grupp
-from c;
+from catalogue;
 
 -- ------------------------------------------------------------------ organisation trees
 create or replace temp table unit as
-select p.year::integer as year, p.kod as kommunkod, trim(enhet) as enhet,
-       nullif(trim(overordnad), '') as overordnad
-from (select *, regexp_extract(filename, '/([0-9]{4})/([0-9]{4})\.csv$', ['year', 'kod']) as p
-      from read_csv(getvariable('raw') || '/organisation/[0-9][0-9][0-9][0-9]/[0-9][0-9][0-9][0-9].csv',
-                    filename = true, union_by_name = true, all_varchar = true, normalize_names = true));
+select year, kommunkod, trim(enhet) as enhet, nullif(trim(overordnad), '') as overordnad
+from org;
 
 -- each unit with each of its ancestors below the root (the root's cell is the municipality's)
 create or replace temp table closure as
@@ -59,67 +62,31 @@ where u.overordnad is not null;
 
 -- ------------------------------------------------------------------ suppression limits
 create or replace temp table limits as
-select p.year::integer as year, p.kod as kommunkod,
+select year, kommunkod,
        coalesce(nullif(regexp_extract(content, '(?m)^minsta_antal_svar:[ \t]*([0-9]+)', 1), '')::integer, 5) as limit_n
-from (select content, regexp_extract(filename, '/([0-9]{4})/([0-9]{4})\.yml$', ['year', 'kod']) as p
-      from read_text(getvariable('raw') || '/styrmodell/*/*.yml'))
-where p.kod <> '';
+from goal_model;
 
 -- ------------------------------------------------------------------ answers -> sums
--- One pass over every answer file: unpivot to (respondent, question, answer), keep the valid
--- answers, and sum n, sum(w), sum(w x), sum(w x^2), sum(w^2) per question, unit and background
--- combination. For verbal4 questions x is 1 for answers 1-2 (the share's numerator), else 0.
+-- made by the runner (step 2), one insert per source and year; background values as in the file
+create or replace temp table leaf_sums (
+    source varchar, year integer, kommunkod varchar, matt varchar, verbal boolean, k integer,
+    enhet varchar, kon varchar, aldersgrupp varchar, enkat varchar, respondentgrupp varchar,
+    n bigint, sw double, swx double, swx2 double, sw2 double);
+
+-- @@ answer sums @@
+
+-- the background values as the cells name them: a unit code trimmed (blank: no unit), a blank
+-- background value is its own group, 'Okänt'; the sums of values that differ only in spaces meet
 create or replace temp table stats as
-with answers as (
-    select 'medarbetarenkat' as source, p.year::integer as year, p.kod as kommunkod,
-           nullif(trim(enhet), '') as enhet, coalesce(nullif(trim(kon), ''), 'Okänt') as kon,
-           null::varchar as aldersgrupp, null::varchar as enkat, null::varchar as respondentgrupp,
-           1.0::double as w, kolumn, x
-    from (unpivot (
-        select regexp_extract(filename, '/([0-9]{4})/([0-9]{4})\.csv$', ['year', 'kod']) as p, enhet, kon,
-               columns(lambda c: c not in ('filename', 'svarsid', 'enhet', 'kon', 'kommentar'))::integer
-        from read_csv(getvariable('raw') || '/medarbetarenkat/[0-9][0-9][0-9][0-9]/[0-9][0-9][0-9][0-9].csv',
-                      filename = true, union_by_name = true, normalize_names = true,
-                      types = {'enhet': 'VARCHAR', 'kon': 'VARCHAR'})
-    ) on columns(lambda c: c not in ('p', 'enhet', 'kon')) into name kolumn value x)
-    union all by name
-    select 'medborgarundersokning' as source, p.year::integer as year, p.kod as kommunkod,
-           null::varchar as enhet, coalesce(nullif(trim(kon), ''), 'Okänt') as kon,
-           coalesce(nullif(trim(aldersgrupp), ''), 'Okänt') as aldersgrupp,
-           null::varchar as enkat, null::varchar as respondentgrupp,
-           coalesce(replace(vikt, ',', '.')::double, 1.0) as w, kolumn, x
-    from (unpivot (
-        select regexp_extract(filename, '/([0-9]{4})/([0-9]{4})\.csv$', ['year', 'kod']) as p, kon, aldersgrupp, vikt,
-               columns(lambda c: c not in ('filename', 'lopnr', 'kon', 'aldersgrupp', 'vikt'))::integer
-        from read_csv(getvariable('raw') || '/medborgarundersokning/[0-9][0-9][0-9][0-9]/[0-9][0-9][0-9][0-9].csv',
-                      filename = true, union_by_name = true, normalize_names = true,
-                      types = {'kon': 'VARCHAR', 'aldersgrupp': 'VARCHAR', 'vikt': 'VARCHAR'})
-    ) on columns(lambda c: c not in ('p', 'kon', 'aldersgrupp', 'vikt')) into name kolumn value x)
-    union all by name
-    select 'intern_enkat' as source, p.year::integer as year, p.kod as kommunkod,
-           nullif(trim(enhet), '') as enhet, null::varchar as kon, null::varchar as aldersgrupp,
-           coalesce(nullif(trim(enkat), ''), 'Okänt') as enkat,
-           coalesce(nullif(trim(respondentgrupp), ''), 'Okänt') as respondentgrupp,
-           1.0::double as w, kolumn, x
-    from (unpivot (
-        select regexp_extract(filename, '/([0-9]{4})/([0-9]{4})\.csv$', ['year', 'kod']) as p, enhet, enkat, respondentgrupp,
-               columns(lambda c: c not in ('filename', 'svarsid', 'enkat', 'respondentgrupp', 'enhet', 'kommentar'))::integer
-        from read_csv(getvariable('raw') || '/intern_enkat/[0-9][0-9][0-9][0-9]/[0-9][0-9][0-9][0-9].csv',
-                      filename = true, union_by_name = true, normalize_names = true,
-                      types = {'enhet': 'VARCHAR', 'enkat': 'VARCHAR', 'respondentgrupp': 'VARCHAR'})
-    ) on columns(lambda c: c not in ('p', 'enhet', 'enkat', 'respondentgrupp')) into name kolumn value x)
-),
-valid as (
-    select a.source, a.year, a.kommunkod, q.matt, q.verbal, q.k, a.enhet, a.kon, a.aldersgrupp,
-           a.enkat, a.respondentgrupp, a.w,
-           case when q.verbal then (a.x <= 2)::integer else a.x end::double as y
-    from answers a
-    join question q on q.source = a.source and q.year = a.year and q.kolumn = a.kolumn
-    where a.x between 1 and q.k
-)
-select source, year, kommunkod, matt, verbal, k, enhet, kon, aldersgrupp, enkat, respondentgrupp,
-       count(*) as n, sum(w) as sw, sum(w * y) as swx, sum(w * y * y) as swx2, sum(w * w) as sw2
-from valid
+select source, year, kommunkod, matt, verbal, k,
+       nullif(trim(enhet), '') as enhet,
+       case when source in ('medarbetarenkat', 'medborgarundersokning') then coalesce(nullif(trim(kon), ''), 'Okänt') end as kon,
+       case when source = 'medborgarundersokning' then coalesce(nullif(trim(aldersgrupp), ''), 'Okänt') end as aldersgrupp,
+       case when source = 'intern_enkat' then coalesce(nullif(trim(enkat), ''), 'Okänt') end as enkat,
+       case when source = 'intern_enkat' then coalesce(nullif(trim(respondentgrupp), ''), 'Okänt') end as respondentgrupp,
+       sum(n) as n, sum(sw) as sw, sum(swx) as swx, sum(swx2) as swx2, sum(sw2) as sw2
+from leaf_sums
+where n > 0
 group by all;
 
 -- ------------------------------------------------------------------ question cells
@@ -268,11 +235,7 @@ left join split_rule s on s.source = f.source and s.year = f.year and s.kommunko
 create or replace temp table kolada as
 select 'kolada.' || e.kpi as measure_id, e.municipality as kommunkod, e.period as year,
        v.gender as gender, v."value" as value
-from (select e, unnest(e."values") as v
-      from (select unnest("values") as e
-            from read_json(getvariable('raw') || '/kolada/*.json', filename = true,
-                           columns = {'values': 'STRUCT(kpi VARCHAR, municipality VARCHAR, period INTEGER, "values" STRUCT(gender VARCHAR, "value" DOUBLE)[])[]'})
-            where not filename like '%/kpi.json'))
+from (select e, unnest(e."values") as v from (select unnest("values") as e from kolada_doc))
 where e.kpi is not null
   and (getvariable('kolada_years') is null or list_contains(getvariable('kolada_years'), e.period));
 
