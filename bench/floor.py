@@ -47,7 +47,7 @@ SURVEYS = {  # source -> (background columns, weight column or None)
     "medborgarundersokning": (("kon", "aldersgrupp"), "vikt"),
     "intern_enkat": (("enhet", "enkat", "respondentgrupp"), None),
 }
-BACKGROUND = ("enhet", "kon", "aldersgrupp", "enkat", "respondentgrupp")  # leaf_sums' order
+BACKGROUND = ("enhet", "kon", "aldersgrupp", "enkat", "respondentgrupp")  # the background columns of stats
 BOM = b"\xef\xbb\xbf"
 C1 = re.compile(rb"[\x80-\x9f]")  # where Windows-1252 and latin-1 differ
 
@@ -243,62 +243,72 @@ def read_small_files(con, files: dict) -> None:
 
 
 def answer_sums_sql(source: str, year: int, files: list[CsvFile], questions: list[tuple]) -> str:
-    """One statement: insert into leaf_sums the sums of one source and year (see floor.sql, step 2).
+    """One statement: insert into stats the sums of one source and year (see floor.sql, step 2).
 
-    questions: (kolumn, matt, verbal, k) of that source and year's catalogue."""
+    questions: (q, kolumn, verbal, k) of that source and year's catalogue (q: floor.sql's question id)."""
     background, weight = SURVEYS[source]
-    qs = [(colname(kolumn), matt, verbal, k) for kolumn, matt, verbal, k in questions]
-    qcols = [q[0] for q in qs]
-    types = {c: "UTINYINT" for c in qcols}
+    qs = [(colname(kolumn), q, verbal, k) for q, kolumn, verbal, k in questions]
+    types = {q[0]: "UTINYINT" for q in qs}
     reads = []
     for (_, _, columns, delim, enc), paths in _groups(files).items():
         sel = ["filename"]
         sel += [_ident(b) if b in columns else f"null::varchar as {_ident(b)}" for b in background]
         if weight:
             sel.append(f"coalesce(replace({_ident(weight)}, ',', '.')::double, 1.0) as w" if weight in columns else "1.0::double as w")
-        sel += [f"answer_value({_ident(c)}, {str(verbal).lower()}, {k}) as y{i}" if c in columns else f"null::utinyint as y{i}"
+        sel += [f"answer_value({_ident(c)}, {str(verbal).lower()}, {k}) as y_{i}" if c in columns else f"null::double as y_{i}"
                 for i, (c, _, verbal, k) in enumerate(qs)]
         reads.append(f"select {', '.join(sel)} from {_read_csv(paths, columns, delim, enc, types)}")
-    aggs = []
-    for i in range(len(qs)):
-        if weight:
-            aggs.append(f"count(y{i}) as n_{i}, sum(w) filter (where y{i} is not null) as sw_{i}, sum(w * y{i}) as swx_{i}, "
-                        f"sum(w * y{i} * y{i}) as swx2_{i}, sum(w * w) filter (where y{i} is not null) as sw2_{i}")
-        else:
-            aggs.append(f"count(y{i}) as n_{i}, sum(y{i}) as swx_{i}, sum(y{i} * y{i}::usmallint) as swx2_{i}")
-    structs = []
-    for i, (_, matt, verbal, k) in enumerate(qs):
-        sw, sw2 = (f"sw_{i}", f"sw2_{i}") if weight else (f"n_{i}", f"n_{i}")
-        structs.append(f"{{matt: {_lit(matt)}, verbal: {str(verbal).lower()}, k: {k}, n: n_{i}, sw: {sw}::double, "
-                       f"swx: swx_{i}::double, swx2: swx2_{i}::double, sw2: {sw2}::double}}")
-    bg_out = ", ".join((_ident(b) if b in background else f"null::varchar as {_ident(b)}") for b in BACKGROUND)
-    return f"""insert into leaf_sums by name
-select * from (
-    select {_lit(source)} as source, {year} as year, {_kod_of('filename')} as kommunkod, {bg_out},
-           unnest([{', '.join(structs)}], recursive := true)
-    from (select filename, {', '.join(_ident(b) for b in background)}, {', '.join(aggs)}
-          from ({' union all '.join(reads)})
-          group by all))
-where n > 0"""
+    keys = ", ".join(["filename", *(_ident(b) for b in background)])
+    if weight:  # the row's weight where it has a valid answer to question i
+        rows = (f"select {keys}, {', '.join(f'y_{i}, case when y_{i} is not null then w end as w_{i}' for i in range(len(qs)))} "
+                f"from ({' union all '.join(reads)})")
+        aggs = [f"count(y_{i}) as n_{i}, sum(w_{i}) as sw_{i}, sum(w_{i} * y_{i}) as swx_{i}, "
+                f"sum(w_{i} * y_{i} * y_{i}) as swxx_{i}, sum(w_{i} * w_{i}) as sww_{i}" for i in range(len(qs))]
+    else:  # every weight 1: sum w = sum w^2 = n
+        rows = " union all ".join(reads)
+        aggs = [f"count(y_{i}) as n_{i}, sum(y_{i}) as swx_{i}, sum(y_{i} * y_{i}) as swxx_{i}" for i in range(len(qs))]
+    named = [f"{_kod_of('filename')} as kommunkod"]
+    named += [(f"unit_code({_ident(b)})" if b == "enhet" else f"group_value({_ident(b)})") + f" as {_ident(b)}"
+              if b in background else f"null::varchar as {_ident(b)}" for b in BACKGROUND]
+    unpivot = []
+    for i, (_, q, _, _) in enumerate(qs):
+        sw, sww = (f"sw_{i}", f"sww_{i}") if weight else (f"n_{i}", f"n_{i}")
+        unpivot.append(f"select {q} as q, kommunkod, {', '.join(BACKGROUND)}, n_{i} as n, {sw} as sw, swx_{i} as swx, "
+                       f"swxx_{i} as swx2, {sww} as sw2 from leaf where n_{i} > 0")
+    return f"""insert into stats by name
+with leaf as materialized (
+    select {', '.join(named)}, * exclude ({keys})
+    from (select {keys}, {', '.join(aggs)} from ({rows}) group by all))
+{' union all '.join(unpivot)}"""
+
+
+def sections() -> dict:
+    """floor.sql cut at its `-- @@ name @@` lines: {'setup': ..., 'each year: answer sums': ..., ...}."""
+    parts = re.split(r"^-- @@ (.+?) @@$", SQL.read_text(encoding="utf-8"), flags=re.M)
+    return {"setup": parts[0], **dict(zip(parts[1::2], parts[2::2]))}
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, files: dict, years: list[int] | None = None) -> int:
-    head, tail = SQL.read_text(encoding="utf-8").split(MARK)
+    sql = sections()
     con.execute("set variable kolada_years = " + ("null" if years is None else f"[{', '.join(str(int(y)) for y in years)}]::integer[]"))
     read_small_files(con, files)
-    con.execute(head)
+    con.execute(sql["setup"])
     catalogue = defaultdict(list)
-    for source, year, kolumn, matt, verbal, k in con.execute(
-            "select source, year, kolumn, matt, verbal, k from question order by all").fetchall():
-        catalogue[(source, year)].append((kolumn, matt, verbal, k))
-    by_year = defaultdict(list)
+    for source, year, q, kolumn, verbal, k in con.execute(
+            "select source, year, q, kolumn, verbal, k from question order by q").fetchall():
+        catalogue[(source, year)].append((q, kolumn, verbal, k))
+    by_year = defaultdict(lambda: defaultdict(list))
     for source in SURVEYS:
         for f in files.get(source, []):
-            by_year[(source, f.year)].append(f)
-    for (source, year), fs in sorted(by_year.items()):
-        if catalogue.get((source, year)):
-            con.execute(answer_sums_sql(source, year, fs, catalogue[(source, year)]))
-    con.execute(tail)
+            by_year[f.year][source].append(f)
+    for year in sorted(by_year):  # a year at a time: its sums, then its cells
+        con.execute(f"set variable year = {int(year)}")
+        con.execute(sql["each year: answer sums"])
+        for source, fs in by_year[year].items():
+            if catalogue.get((source, year)):
+                con.execute(answer_sums_sql(source, year, fs, catalogue[(source, year)]))
+        con.execute(sql["each year: cells"])
+    con.execute(sql["once: Kolada and the result"])
     return con.execute("select count(*) from fct_measure_value").fetchone()[0]
 
 
