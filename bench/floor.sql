@@ -22,8 +22,8 @@
 --           n = count(y), sw = sum(w) and sw2 = sum(w^2) over rows with y, swx = sum(w y),
 --           swx2 = sum(w y^2)                      (w = the row's weight, 1 without one)
 --         and unpivots only those sums into stats (one row per question with n > 0);
---      b. `each year: cells`: every cell of the year from the sums, added to survey_cell;
---   3. `once: Kolada and the result`: Kolada, and fct_measure_value.
+--      b. `each year: cells`: every cell of the year from the sums, added to fct_measure_value;
+--   3. `once: Kolada and the result`: Kolada's values, added to fct_measure_value.
 --
 -- The floor checks nothing: it assumes files that are valid under the contract. Reading files
 -- that are not UTF-8 CSV is the runner's (Windows-1252 through read_csv's latin-1 decoder or, where
@@ -88,8 +88,8 @@ select year, kommunkod,
        coalesce(nullif(regexp_extract(content, '(?m)^minsta_antal_svar:[ \t]*([0-9]+)', 1), '')::integer, 5) as limit_n
 from goal_model;
 
--- every survey cell of every year, in the published columns (step 3 adds each year's)
-create or replace temp table survey_cell (
+-- the result: every year's survey cells (step 2b adds them), then Kolada's (step 3)
+create or replace table fct_measure_value (
     measure_id varchar, kommunkod varchar, year integer, enhet varchar, group_type varchar,
     group_value varchar, value double, n_answers bigint, ci_low double, ci_high double, suppressed boolean);
 
@@ -240,7 +240,7 @@ from flagged f
 left join split_rule s on s.a = f.a and s.kommunkod = f.kommunkod and s.group_type = f.group_type
                       and s.split = f.split;
 
-insert into survey_cell
+insert into fct_measure_value
 select qq.source || '.' || qq.matt as measure_id, c.kommunkod, qq.year, c.enhet, c.group_type, c.group_value,
        case when c.suppressed then null else c.value end as value, c.n::bigint as n_answers,
        case when c.suppressed then null else c.ci_low end as ci_low,
@@ -262,9 +262,7 @@ where e.kpi is not null
   and (getvariable('kolada_years') is null or list_contains(getvariable('kolada_years'), e.period));
 
 -- ------------------------------------------------------------------ fct_measure_value
-create or replace table fct_measure_value as
-select * from survey_cell
-union all
+insert into fct_measure_value
 select measure_id, kommunkod, year, null, case when gender = 'T' then 'total' else 'kon' end,
        case when gender = 'T' then 'Totalt' else gender end, value, null, null, null, false
 from kolada
