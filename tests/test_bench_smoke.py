@@ -44,6 +44,9 @@ def test_benchmark_runs_every_measurement(smoke_result):
         assert s[key]["n"] == 1 and not s[key]["failed"], key
         assert s[key]["wall_s"] > 0, key
     assert s["build"]["peak_tree_rss"] > 0
+    for key in ("floor", "floor_year"):  # the floor's conversion (xlsx, Windows-1252) on its own line
+        assert 0 < s[key]["conversion_s"] < s[key]["wall_s"], key
+        assert s[key]["without_conversion_s"] == pytest.approx(s[key]["wall_s"] - s[key]["conversion_s"], abs=0.2), key
     stages = s["build"]["stages"]
     assert stages["ingest"] > 0 and stages["dbt"] > 0 and stages["checks"] > 0 and stages["publish"] > 0
     assert stages["reports"] > 0  # the printable reports `followup run` renders after publishing
@@ -57,6 +60,7 @@ def test_benchmark_runs_every_measurement(smoke_result):
     for ratio in ("build_over_floor", "build_over_budget", "new_year_over_floor_year", "build_over_peer"):
         assert s["ratios"][ratio] > 0, ratio
     assert "| full build, wall |" in stdout and "| one new year (2022), wall |" in stdout
+    assert "| floor, all years, without the conversion |" in stdout
 
 
 def test_floor_and_peer_equal_the_published_cells(smoke_result):
