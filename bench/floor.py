@@ -41,7 +41,6 @@ import duckdb
 
 HERE = Path(__file__).resolve().parent
 SQL = HERE / "floor.sql"
-MARK = "-- @@ answer sums @@"
 SURVEYS = {  # source -> (background columns, weight column or None)
     "medarbetarenkat": (("enhet", "kon"), None),
     "medborgarundersokning": (("kon", "aldersgrupp"), "vikt"),
