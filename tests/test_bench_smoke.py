@@ -44,6 +44,9 @@ def test_benchmark_runs_every_measurement(smoke_result):
         assert s[key]["n"] == 1 and not s[key]["failed"], key
         assert s[key]["wall_s"] > 0, key
     assert s["build"]["peak_tree_rss"] > 0
+    for key in ("floor", "floor_year"):  # the floor's conversion (xlsx, Windows-1252) on its own line
+        assert 0 < s[key]["conversion_s"] < s[key]["wall_s"], key
+        assert s[key]["without_conversion_s"] == pytest.approx(s[key]["wall_s"] - s[key]["conversion_s"], abs=0.2), key
     stages = s["build"]["stages"]
     assert stages["ingest"] > 0 and stages["dbt"] > 0 and stages["checks"] > 0 and stages["publish"] > 0
     assert stages["reports"] > 0  # the printable reports `followup run` renders after publishing
@@ -57,6 +60,7 @@ def test_benchmark_runs_every_measurement(smoke_result):
     for ratio in ("build_over_floor", "build_over_budget", "new_year_over_floor_year", "build_over_peer"):
         assert s["ratios"][ratio] > 0, ratio
     assert "| full build, wall |" in stdout and "| one new year (2022), wall |" in stdout
+    assert "| floor, all years, without the conversion |" in stdout
 
 
 def test_floor_and_peer_equal_the_published_cells(smoke_result):
@@ -87,17 +91,17 @@ def test_floor_year_is_that_years_cells():
     assert diff["equal"] and diff["cells"] > 1000, diff
 
 
-# the hand-worked cases of suppression by unit (own groups included) through the floor; the floor
-# needs every survey source and Kolada present, so each case gets the files of these three beside it
-_FLOOR_FILLERS = ("citizen_old_design_weights", "question_renamed_between_years",
-                  "kolada_genders_country_region_null")
-_FLOOR_CASES = ("unit_subtree_three_levels", "unit_suppression_complement_and_tie", "aggregate_hme",
-                "minsta_antal_svar_from_goal_model", "own_group_below_limit", "own_group_as_complement",
-                "own_group_of_the_root", "own_group_of_zero", "own_group_of_an_aggregate")
+# every hand-worked case of tests/measure_cases.py through the floor, each on its own: the cells,
+# suppression by unit (own groups included) and the file mechanics (Windows-1252, BOM, `,`, xlsx)
+def _case_names():
+    sys.path.insert(0, str(REPO / "tests"))
+    import measure_cases as mc
+
+    return [c["name"] for c in mc.CASES]
 
 
-@pytest.mark.parametrize("name", _FLOOR_CASES)
-def test_floor_on_the_hand_worked_unit_cases(name, tmp_path):
+@pytest.mark.parametrize("name", _case_names())
+def test_floor_on_the_hand_worked_cases(name, tmp_path):
     import floor
 
     sys.path.insert(0, str(REPO / "tests"))
@@ -106,10 +110,42 @@ def test_floor_on_the_hand_worked_unit_cases(name, tmp_path):
 
     case = next(c for c in mc.CASES if c["name"] == name)
     mc.write_case(case, tmp_path)
-    for filler in _FLOOR_FILLERS:
-        mc.write_case(next(c for c in mc.CASES if c["name"] == filler), tmp_path)
     con = duckdb.connect()
     floor.compute(tmp_path, con=con)
-    measures = sorted({e["measure_id"] for e in case["expected"]})
-    out = con.execute("select * from fct_measure_value where list_contains(?, measure_id)", [measures]).df()
-    check_case({"expected": case["expected"], "complete": measures}, out)
+    check_case(case, con.execute("select * from fct_measure_value").df())
+
+
+def test_floor_reads_windows_1252_both_ways(tmp_path):
+    """A Windows-1252 answer file without bytes 0x80-0x9f is read by DuckDB as latin-1; one with
+    such a byte (here `–`, 0x96, in a group value and `’` in a comment) is transcoded first. Both
+    give case H's 2024 cells, the group value intact; the xlsx case goes through python-calamine
+    and openpyxl alike."""
+    import floor
+
+    sys.path.insert(0, str(REPO / "tests"))
+    import measure_cases as mc
+    from test_pandas_peer import check_case
+
+    dashed = "Kultur– och fritidsförvaltningen"
+    rows = [[r[0], r[1], dashed if r[2] == "Socialförvaltningen" else r[2], *r[3:5],
+             "Bra’stöd" if r[0] == 4 else None] for r in mc.INTERN_2024_ROWS]
+    expected = [dict(e, group_value=dashed) if e["group_value"] == "Socialförvaltningen" else e
+                for e in mc.INTERN_2024_EXPECTED]
+    files = {"organisation/2024/0780.csv": mc.INTERN_ORG.replace(";", ",").encode("cp1252"),
+             "intern_enkat/2024/fragor.csv": mc.INTERN_2024_FRAGOR,
+             "intern_enkat/2024/0780.csv": mc.csv("svarsid,enkat,respondentgrupp,enhet,f1_kompetens,kommentar",
+                                                  *(",".join("" if v is None else str(v) for v in r) for r in rows)
+                                                  ).encode("cp1252")}
+    mc.write_case({"files": files}, tmp_path / "c1")
+    con = duckdb.connect()
+    info = floor.compute(tmp_path / "c1", con=con)
+    assert (info.get("latin1_files"), info.get("transcoded_files")) == (1, 1), info  # the tree, the answers
+    check_case({"expected": expected, "complete": True}, con.execute("select * from fct_measure_value").df())
+
+    case = next(c for c in mc.CASES if c["name"] == "mechanics_xlsx_and_cp1252_org")
+    mc.write_case(case, tmp_path / "xlsx")
+    for reader in ("calamine", "openpyxl"):
+        con = duckdb.connect()
+        info = floor.compute(tmp_path / "xlsx", con=con, xlsx_reader=reader)
+        assert info.get("xlsx_files") == 1 and info.get("latin1_files") == 1, info
+        check_case(case, con.execute("select * from fct_measure_value").df())
