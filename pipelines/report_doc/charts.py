@@ -76,6 +76,25 @@ def _year_axis(ax, years: list[int]) -> None:
         ax.set_xlim(min(years) - 0.5, max(years) + 0.5)
 
 
+def _value_runs(hist: dict) -> tuple[list[int], dict[int, float], list[list[tuple[int, float]]], list[int]]:
+    """(the chart's years, the values by year, the runs of consecutive years with a value, the
+    years whose value is hidden): a gap where a year has no value, so a line never crosses a
+    hidden or missing year."""
+    years = sorted({y for y, _v, _s in hist["values"]} | set(hist["targets"]) | set(hist["peers"]))
+    values = {y: v for y, v, _s in hist["values"] if v is not None}
+    hidden = [y for y, v, s in hist["values"] if v is None and s]
+    runs: list[list[tuple[int, float]]] = []
+    run: list[tuple[int, float]] = []
+    for y in years + [None]:
+        if y is not None and y in values:
+            run.append((y, values[y]))
+            continue
+        if run:
+            runs.append(run)
+        run = []
+    return years, values, runs, hidden
+
+
 def indicator_chart(hist: dict, title: str, salt: str) -> str | None:
     """The indicator's value in every published year, its target in the years the goal model had it,
     the peer median and the national value. The legend is printed once per goal, in the HTML.
@@ -85,18 +104,7 @@ def indicator_chart(hist: dict, title: str, salt: str) -> str | None:
     locator and limits) and text placement as the figure they replace (`indicator_chart_mpl`)."""
     if not hist or not (hist["values"] or hist["targets"]):
         return None
-    years = sorted({y for y, _v, _s in hist["values"]} | set(hist["targets"]) | set(hist["peers"]))
-    values = {y: v for y, v, _s in hist["values"] if v is not None}
-    hidden = [y for y, v, s in hist["values"] if v is None and s]
-    runs: list[list[tuple[int, float]]] = []  # a gap where a year has no value: never a line across it
-    run: list[tuple[int, float]] = []
-    for y in years + [None]:
-        if y is not None and y in values:
-            run.append((y, values[y]))
-            continue
-        if run:
-            runs.append(run)
-        run = []
+    years, values, runs, hidden = _value_runs(hist)
     peers = sorted(hist["peers"].items())
     national = sorted(hist["national"].items())
     targets = sorted(hist["targets"].items())
@@ -408,18 +416,9 @@ def indicator_chart_mpl(hist: dict, title: str, salt: str) -> str | None:
     with matplotlib.rc_context(RC):
         fig = _fig(2.2, 1.55)
         ax = fig.add_subplot()
-        years = sorted({y for y, _v, _s in hist["values"]} | set(hist["targets"]) | set(hist["peers"]))
-        values = {y: v for y, v, _s in hist["values"] if v is not None}
-        hidden = [y for y, v, s in hist["values"] if v is None and s]
-        # a gap where a year has no value: never a line across a hidden or missing year
-        run: list[tuple[int, float]] = []
-        for y in years + [None]:
-            if y is not None and y in values:
-                run.append((y, values[y]))
-                continue
-            if run:
-                ax.plot([p[0] for p in run], [p[1] for p in run], color=PALETTE[0], marker="o", ms=3.2, lw=1.5, zorder=3)
-            run = []
+        years, values, runs, hidden = _value_runs(hist)
+        for run in runs:
+            ax.plot([p[0] for p in run], [p[1] for p in run], color=PALETTE[0], marker="o", ms=3.2, lw=1.5, zorder=3)
         for y, t in sorted(hist["targets"].items()):
             ax.hlines(t, y - 0.4, y + 0.4, colors=PALETTE[1], linestyles="--", lw=1.3, zorder=2)
         if hist["peers"]:
