@@ -115,18 +115,17 @@ def _quote(text: str | None) -> str:
     return "null" if text is None else "'" + text.replace("'", "''") + "'"
 
 
-def _relations(con, catalog: str, name: str | None = None) -> dict[tuple[str, str | None], str | None]:
+def _relations(con, catalog: str) -> dict[tuple[str, str | None], str | None]:
     """(relation, None) -> the table's or view's comment, (relation, column) -> the column's, in
-    `catalog`.marts (only relation `name` when given)."""
-    where = "database_name = ? and schema_name = 'marts'" + (" and {0} = ?" if name else "")
-    args = [catalog, name] if name else [catalog]
+    `catalog`.marts."""
+    where = "database_name = ? and schema_name = 'marts'"
     return {(t, c): comment for t, c, comment in con.execute(
-        f"""select table_name, null, comment from duckdb_tables() where {where.format('table_name')}
+        f"""select table_name, null, comment from duckdb_tables() where {where}
             union all
-            select view_name, null, comment from duckdb_views() where not internal and {where.format('view_name')}
+            select view_name, null, comment from duckdb_views() where not internal and {where}
             union all
-            select table_name, column_name, comment from duckdb_columns() where {where.format('table_name')}""",
-        args * 3).fetchall()}
+            select table_name, column_name, comment from duckdb_columns() where {where}""",
+        [catalog] * 3).fetchall()}
 
 
 def _write_comments(con, build_tables: set[str]) -> None:
@@ -139,6 +138,8 @@ def _write_comments(con, build_tables: set[str]) -> None:
     current = _relations(con, "new")
     views = _views(con, "new")
     build_relations = build_tables | _views(con, "b")
+    # each catalog's comments read once: the old file's (a full rewrite), the build's
+    sources = {"old": _relations(con, "old") if has_old else {}, "b": _relations(con, "b")}
     wanted = {}
     for relation in {t for t, _ in current}:
         if relation == "publish_year":
@@ -146,8 +147,8 @@ def _write_comments(con, build_tables: set[str]) -> None:
             wanted.update({(relation, name): text for name, _, text in PUBLISH_YEAR_SPEC})
             continue
         # the old file's first (a column or table only it holds), then the build's over them
-        for source in (["old"] if has_old else []) + (["b"] if relation in build_relations else []):
-            wanted.update(_relations(con, source, relation))
+        for source in ["old"] + (["b"] if relation in build_relations else []):
+            wanted.update({key: text for key, text in sources[source].items() if key[0] == relation})
     for (relation, column), text in sorted(wanted.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         if (relation, column) not in current or (current[(relation, column)] or None) == (text or None):
             continue

@@ -195,34 +195,29 @@ def test_fallback_to_full_rewrite_when_the_old_file_differs(history, tmp_path, c
     assert snapshot(files["incremental"]) == snapshot(files["full"])
 
 
-def changed_build(history, tmp_path, *statements) -> Path:
-    """A copy of the `changed` state's build database (named build.duckdb: its catalog is `build`,
-    as dbt's is) with `statements` run in it."""
-    build = tmp_path / "b" / "build.duckdb"
-    build.parent.mkdir()
-    shutil.copyfile(history["changed"] / "build.duckdb", build)
-    con = duckdb.connect(str(build))
+def _copy_with(source: Path, copy: Path, statements) -> Path:
+    """A copy of the DuckDB file `source` with `statements` run in it (checkpointed)."""
+    copy.parent.mkdir(exist_ok=True)
+    shutil.copyfile(source, copy)
+    con = duckdb.connect(str(copy))
     try:
         for statement in statements:
             con.execute(statement)
         con.execute("checkpoint")
     finally:
         con.close()
-    return build
+    return copy
+
+
+def changed_build(history, tmp_path, *statements) -> Path:
+    """A copy of the `changed` state's build database (named build.duckdb: its catalog is `build`,
+    as dbt's is) with `statements` run in it."""
+    return _copy_with(history["changed"] / "build.duckdb", tmp_path / "b" / "build.duckdb", statements)
 
 
 def old_file(history, tmp_path, *statements) -> Path:
     """A copy of the first published file with `statements` run in it."""
-    old = tmp_path / "old.duckdb"
-    shutil.copyfile(history["first"] / PUBLISHED, old)
-    con = duckdb.connect(str(old))
-    try:
-        for statement in statements:
-            con.execute(statement)
-        con.execute("checkpoint")
-    finally:
-        con.close()
-    return old
+    return _copy_with(history["first"] / PUBLISHED, tmp_path / "old.duckdb", statements)
 
 
 def test_incremental_publish_takes_the_builds_view_definitions(history, tmp_path):
