@@ -106,6 +106,8 @@ def make_plan(con, raw: Path, years: list[int] | None, force: bool, rebuild: boo
         if rebuild:
             if last is None:
                 plan[y] = YearPlan(y, UNCHANGED, "not loaded yet: followup run loads it", fp)
+            elif last[1] != ingest_fp:  # its landed rows are of another ingest: not to be trusted
+                plan[y] = YearPlan(y, UNCHANGED, "file rules changed since its load: followup run loads it", last[0])
             else:
                 plan[y] = YearPlan(y, REBUILD, "followup publish: the models again from the loaded raw data", last[0])
         elif force:
@@ -123,12 +125,16 @@ def make_plan(con, raw: Path, years: list[int] | None, force: bool, rebuild: boo
         else:
             plan[y] = YearPlan(y, UNCHANGED, "unchanged since its last passed load", fp)
     # a loaded or rebuilt year changes the next year's trend and prev_value: rebuild that one
-    # too, whether or not it is in this run's scope, so no later year is left stale
+    # too, whether or not it is in this run's scope, so no later year is left stale (loaded
+    # again if its landed rows are of another ingest and its files are there)
     for y in sorted(plan):
         nxt = y + 1
         if plan[y].action in (LOAD, REBUILD) and nxt in state and state[nxt][3]:
-            if nxt not in plan or plan[nxt].action == UNCHANGED:
-                plan[nxt] = YearPlan(nxt, REBUILD, f"{y} changed (trend)", state[nxt][0])
+            if nxt not in plan or (plan[nxt].action == UNCHANGED and not rebuild):
+                if state[nxt][1] != ingest_fp and nxt in found and not rebuild:
+                    plan[nxt] = YearPlan(nxt, LOAD, f"{y} changed (trend); file rules changed", raw_fingerprint(raw, nxt))
+                elif state[nxt][1] == ingest_fp:
+                    plan[nxt] = YearPlan(nxt, REBUILD, f"{y} changed (trend)", state[nxt][0])
     return Plan([plan[y] for y in sorted(plan)])
 
 

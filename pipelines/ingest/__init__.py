@@ -14,13 +14,15 @@ SCHEMA_SQL = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    # A build database from before respondents were landed apart holds answers with their
-    # background on every row: drop them (each year's next load lands its answers again; the
-    # models already built from them stay until then).
-    old_answer = con.execute("""select count(*) from duckdb_columns()
-                                where schema_name = 'raw' and table_name = 'answer' and column_name = 'kommunkod'""").fetchall()[0][0]
-    if old_answer:
-        con.execute("drop table raw.answer").fetchall()
+    # A build database from before survey answers landed aggregated holds raw.respondent and
+    # raw.answer (one row per respondent and per answer): drop them. Each year's load state names
+    # the ingest code it was loaded with, so `followup run` loads those years again and
+    # `followup publish` does not rebuild them from tables that are gone (pipelines/plan.py).
+    for old in ("answer", "respondent"):
+        con.execute(f"drop table if exists raw.{old}").fetchall()
+    if con.execute("select count(*) from duckdb_schemas() where schema_name = 'staging'").fetchall()[0][0]:
+        for old in ("stg_survey__answers", "stg_survey__respondents"):  # the models that read them
+            con.execute(f"drop view if exists staging.{old}").fetchall()
     con.execute(SCHEMA_SQL).fetchall()
 
 

@@ -233,8 +233,8 @@ def _load_xlsx(con, path: Path, file: str, name: str) -> LoadedTable:
     import pandas as pd
 
     try:
-        df = pd.read_excel(path, sheet_name=0, dtype=str, header=0, engine="openpyxl")
-    except Exception as e:  # openpyxl raises many kinds for broken files
+        df = pd.read_excel(path, sheet_name=0, dtype=str, header=0, engine="calamine")
+    except Exception as e:  # the reader raises many kinds for broken files
         raise FileRuleError(file, "parse", f"cannot read the xlsx file: {type(e).__name__}: {shown_value(str(e), 200)}") from None
     columns = _check_header([str(c) if not str(c).startswith("Unnamed:") else "" for c in df.columns], file)
     df.columns = columns

@@ -1,6 +1,6 @@
 -- The build database's landing tables (schema raw) and the gate's bookkeeping (schema audit).
 -- Written by the Dagster ingest assets, one year at a time; read by dbt's sources.
--- Respondent-level rows live here only: they never reach the published file.
+-- Survey answers land aggregated per group of respondents (below); none of it is published.
 create schema if not exists raw;
 create schema if not exists audit;
 
@@ -12,16 +12,22 @@ create table if not exists raw.question (
     source varchar, year integer, kolumn varchar, matt varchar, text varchar, skala varchar,
     grupp varchar, _file varchar, _row bigint);
 
--- A survey's respondents, one row each with their background; their answers in long form,
--- one row per answer, carrying only the respondent's number. At national scale an answer row
--- is 24 million times narrower this way, and background checks read 850,000 rows, not 24M.
-create table if not exists raw.respondent (
-    source varchar, year integer, respondent_no integer, kommunkod varchar, respondent_id varchar,
-    enhet varchar, kon varchar, aldersgrupp varchar, enkat varchar, respondentgrupp varchar,
-    vikt double);
+-- A survey year lands aggregated, never respondent by respondent: the file rules check every
+-- row of the answer files, and then each group of respondents with the same municipality, unit
+-- and background (a cell) lands as one row of respondent_group, and its answers as one row per
+-- (cell, question, answer code) of answer_count, with the sums the models need (n, sum w,
+-- sum w^2; w = vikt, 1 where the file has none, as an exact decimal so that sums do not depend
+-- on the order of addition). A national staff year is ~5 million answer_count rows instead of
+-- ~29 million answer rows; no respondent id and no answer of one person is kept.
+create table if not exists raw.respondent_group (
+    source varchar, year integer, kommunkod varchar, enhet varchar, kon varchar,
+    aldersgrupp varchar, enkat varchar, respondentgrupp varchar,
+    respondents bigint, vikt_min double);
 
-create table if not exists raw.answer (
-    source varchar, year integer, respondent_no integer, kolumn varchar, answer integer);
+create table if not exists raw.answer_count (
+    source varchar, year integer, kommunkod varchar, enhet varchar, kon varchar,
+    aldersgrupp varchar, enkat varchar, respondentgrupp varchar, kolumn varchar, answer integer,
+    n bigint, sw decimal(38, 10), sw2 decimal(38, 20));
 
 create table if not exists raw.kolada_value (
     year integer, kpi varchar, kommunkod varchar, gender varchar, value double,

@@ -241,12 +241,15 @@ def load_catalogue(con, root: Path, source: str, year: int, log: IssueLog) -> di
 
 
 def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
-    """Land every municipality's answer file of `source` for `year` as long rows (one per answer).
+    """Land every municipality's answer file of `source` for `year`, aggregated per cell.
 
     Files of one shape are read, checked and landed together: each rule is one query over all
-    of them, naming file and row, so a national year costs a handful of scans, not one per file."""
-    con.execute("delete from raw.answer where source = ? and year = ?", [source, year]).fetchall()
-    con.execute("delete from raw.respondent where source = ? and year = ?", [source, year]).fetchall()
+    of them, naming file and row, so a national year costs a handful of scans, not one per file.
+    What lands is one row per group of respondents with the same municipality, unit and
+    background (raw.respondent_group) and one per (group, question, answer code) with its count
+    and weight sums (raw.answer_count): the models' input, without one person's answers."""
+    con.execute("delete from raw.answer_count where source = ? and year = ?", [source, year]).fetchall()
+    con.execute("delete from raw.respondent_group where source = ? and year = ?", [source, year]).fetchall()
     folder = root / source / str(year)
     listed_before = len(log.issues)
     files = kommun_files(folder, log, root)
@@ -318,25 +321,26 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
 
         def col(name, expr=None):
             return (expr or q(name)) if name in t.columns else "null"
-        # respondents once, numbered (in file and row order) after those of the year's other
-        # file shapes; their answers in long form carry the number only
+        background = "kommunkod, enhet, kon, aldersgrupp, enkat, respondentgrupp"
+        # the checked rows, typed: background, weight and the answer codes (blank = null)
         con.execute(f"""create or replace temp table _respondents as
-            select (select coalesce(max(respondent_no), 0) from raw.respondent where source = $source and year = $year)
-                       + row_number() over (order by _file, _row) as respondent_no,
-                   k.kommunkod, {q(id_col)} as respondent_id, {col('enhet')} as enhet, {col('kon')} as kon,
+            select k.kommunkod, {col('enhet')} as enhet, {col('kon')} as kon,
                    {col('aldersgrupp')} as aldersgrupp, {col('enkat')} as enkat,
                    {col('respondentgrupp')} as respondentgrupp,
                    {col('vikt', decimal('vikt'))} as vikt,
                    {", ".join(f"try_cast({q(c)} as integer) as {q(c)}" for c in questions)}
-            from {t.name} join _kommun_of k using (_file) where {clean}""", {"source": source, "year": year}).fetchall()
-        con.execute("""insert into raw.respondent
-            select $source, $year, respondent_no, kommunkod, respondent_id, enhet, kon, aldersgrupp, enkat, respondentgrupp, vikt
-            from _respondents""", {"source": source, "year": year}).fetchall()
-        con.execute(f"""insert into raw.answer
-            select $source, $year, respondent_no, kolumn, answer
-            from (unpivot (select respondent_no, {", ".join(q(c) for c in questions)} from _respondents)
-                  on {", ".join(q(c) for c in questions)} into name kolumn value answer)""",
-                    {"source": source, "year": year}).fetchall()
+            from {t.name} join _kommun_of k using (_file) where {clean}""").fetchall()
+        con.execute(f"""insert into raw.respondent_group
+            select $source, $year, {background}, count(*), min(vikt)
+            from _respondents group by all""", {"source": source, "year": year}).fetchall()
+        # the answers in long form only inside this query (a blank answer has no row), counted
+        # and their weights summed per cell, question and code; w is vikt, 1 where blank
+        con.execute(f"""insert into raw.answer_count
+            select $source, $year, {background}, kolumn, answer, count(*), sum(w), sum(w * w)
+            from (unpivot (select {background}, coalesce(vikt, 1.0)::decimal(38, 10) as w, {", ".join(q(c) for c in questions)}
+                           from _respondents)
+                  on {", ".join(q(c) for c in questions)} into name kolumn value answer)
+            group by all""", {"source": source, "year": year}).fetchall()
         n += con.execute("select count(*) from _respondents").fetchall()[0][0]
         con.execute("drop table _respondents").fetchall()
     return n

@@ -30,8 +30,8 @@ _SQL = {
         order by o.kommunkod, i._row""",
     "answers_changed": """
         with n as (
-            select source, kommunkod, year, count(*) as n
-            from raw.respondent where year in ($year, $year - 1) group by all)
+            select source, kommunkod, year, sum(respondents) as n
+            from raw.respondent_group where year in ($year, $year - 1) group by all)
         select c.source, c.source || '/' || c.year || '/' || c.kommunkod, null, null,
                c.kommunkod || ': ' || c.n || ' respondents in ' || c.year || ' against ' || p.n ||
                ' in ' || p.year || ' (a change of more than half)'
@@ -39,7 +39,7 @@ _SQL = {
         where c.year = $year and abs(c.n - p.n) > $share * p.n
         order by 1, 2""",
     "value_moved": """
-        with followed as (select distinct kommunkod from raw.respondent where year = $year)
+        with followed as (select distinct kommunkod from raw.respondent_group where year = $year)
         select split_part(c.measure_id, '.', 1), null, null, null,
                c.measure_id || ' for ' || c.kommunkod || ' moved ' || round(c.value - p.value, 1) ||
                ' points since ' || p.year || ' (' || round(p.value, 1) || ' -> ' || round(c.value, 1) || ')'

@@ -1,0 +1,19 @@
+-- Survey answers, counted per group of respondents with the same background, question column
+-- and answer code, with the sums of the respondents' weights w and w^2 (landed by the ingest:
+-- w is vikt, 1 where the file has none, as an exact decimal). Background as published: blank =
+-- 'Okänt'.
+select
+    source, year, kommunkod, enhet,
+    coalesce(kon, 'Okänt') as kon,
+    coalesce(aldersgrupp, 'Okänt') as aldersgrupp,
+    coalesce(enkat, 'Okänt') as enkat,
+    coalesce(respondentgrupp, 'Okänt') as respondentgrupp,
+    kolumn, answer, n, sw, sw2
+from (
+select * from {{ source('raw', 'medarbetarenkat_answer_count') }} where source = 'medarbetarenkat'
+union all
+select * from {{ source('raw', 'medborgarundersokning_answer_count') }} where source = 'medborgarundersokning'
+union all
+select * from {{ source('raw', 'intern_enkat_answer_count') }} where source = 'intern_enkat'
+) a
+where {{ year_filter() }}
