@@ -56,10 +56,8 @@ ANSWER_PROFILE = """
                                            else try_cast(split_part(q.skala, '-', 2) as integer) + 1 end) as within_scale
         from raw.answer_count a
         left join raw.question q on q.source = a.source and q.year = a.year and q.kolumn = a.kolumn
-        left join (select * from raw.respondent_group where source = $source and list_contains($years, year)) g
-               on g.year = a.year and g.kommunkod = a.kommunkod and g.enhet is not distinct from a.enhet
-              and g.kon is not distinct from a.kon and g.aldersgrupp is not distinct from a.aldersgrupp
-              and g.enkat is not distinct from a.enkat and g.respondentgrupp is not distinct from a.respondentgrupp
+        left join (select year, grp from raw.respondent_group where source = $source and list_contains($years, year)) g
+               on g.year = a.year and g.grp = a.grp
         where a.source = $source and list_contains($years, a.year))
     select kommunkod, kon, aldersgrupp, enkat, enkat_given, weight_positive, sum(respondents) as n
     from groups

@@ -20,6 +20,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     # `followup publish` does not rebuild them from tables that are gone (pipelines/plan.py).
     for old in ("answer", "respondent"):
         con.execute(f"drop table if exists raw.{old}").fetchall()
+    if con.execute("""select count(*) from duckdb_columns() where schema_name = 'raw'
+                      and table_name = 'answer_count' and column_name = 'kommunkod'""").fetchall()[0][0]:
+        con.execute("drop table raw.answer_count; drop table raw.respondent_group").fetchall()  # before grp
     if con.execute("select count(*) from duckdb_schemas() where schema_name = 'staging'").fetchall()[0][0]:
         for old in ("stg_survey__answers", "stg_survey__respondents"):  # the models that read them
             con.execute(f"drop view if exists staging.{old}").fetchall()

@@ -14,19 +14,18 @@ create table if not exists raw.question (
 
 -- A survey year lands aggregated, never respondent by respondent: the file rules check every
 -- row of the answer files, and then each group of respondents with the same municipality, unit
--- and background (a cell) lands as one row of respondent_group, and its answers as one row per
--- (cell, question, answer code) of answer_count, with the sums the models need (n, sum w,
--- sum w^2; w = vikt, 1 where the file has none, as an exact decimal so that sums do not depend
--- on the order of addition). A national staff year is ~5 million answer_count rows instead of
--- ~29 million answer rows; no respondent id and no answer of one person is kept.
+-- and background (a cell, numbered grp within the source and year) lands as one row of
+-- respondent_group, and its answers as one row per (grp, question, answer code) of
+-- answer_count, with the sums the models need (n, sum w, sum w^2; w = vikt, 1 where the file
+-- has none, as an exact decimal so that sums do not depend on the order of addition). No
+-- respondent id and no answer of one person is kept.
 create table if not exists raw.respondent_group (
-    source varchar, year integer, kommunkod varchar, enhet varchar, kon varchar,
+    source varchar, year integer, grp integer, kommunkod varchar, enhet varchar, kon varchar,
     aldersgrupp varchar, enkat varchar, respondentgrupp varchar,
     respondents bigint, vikt_min double);
 
 create table if not exists raw.answer_count (
-    source varchar, year integer, kommunkod varchar, enhet varchar, kon varchar,
-    aldersgrupp varchar, enkat varchar, respondentgrupp varchar, kolumn varchar, answer integer,
+    source varchar, year integer, grp integer, kolumn varchar, answer integer,
     n bigint, sw decimal(38, 10), sw2 decimal(38, 20));
 
 create table if not exists raw.kolada_value (

@@ -246,8 +246,9 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
     Files of one shape are read, checked and landed together: each rule is one query over all
     of them, naming file and row, so a national year costs a handful of scans, not one per file.
     What lands is one row per group of respondents with the same municipality, unit and
-    background (raw.respondent_group) and one per (group, question, answer code) with its count
-    and weight sums (raw.answer_count): the models' input, without one person's answers."""
+    background (raw.respondent_group, numbered `grp` within the source and year) and one per
+    (group, question, answer code) with its count and weight sums (raw.answer_count): the
+    models' input, without one person's answers."""
     con.execute("delete from raw.answer_count where source = ? and year = ?", [source, year]).fetchall()
     con.execute("delete from raw.respondent_group where source = ? and year = ?", [source, year]).fetchall()
     folder = root / source / str(year)
@@ -322,25 +323,38 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
         def col(name, expr=None):
             return (expr or q(name)) if name in t.columns else "null"
         background = "kommunkod, enhet, kon, aldersgrupp, enkat, respondentgrupp"
-        # the checked rows, typed: background, weight and the answer codes (blank = null)
-        con.execute(f"""create or replace temp table _respondents as
+        # the checked rows, typed: their group of respondents (a number), weight and answer codes
+        # (blank = null); the groups numbered apart, so the answers are counted on one integer
+        con.execute(f"""create or replace temp table _rows as
             select k.kommunkod, {col('enhet')} as enhet, {col('kon')} as kon,
                    {col('aldersgrupp')} as aldersgrupp, {col('enkat')} as enkat,
                    {col('respondentgrupp')} as respondentgrupp,
                    {col('vikt', decimal('vikt'))} as vikt,
                    {", ".join(f"try_cast({q(c)} as integer) as {q(c)}" for c in questions)}
             from {t.name} join _kommun_of k using (_file) where {clean}""").fetchall()
+        con.execute(f"""create or replace temp table _groups as
+            select (select coalesce(max(grp), 0) from raw.respondent_group where source = $source and year = $year)
+                       + row_number() over (order by {background}) as grp, *
+            from (select {background}, count(*) as respondents, min(vikt) as vikt_min from _rows group by all)""",
+                    {"source": source, "year": year}).fetchall()
         con.execute(f"""insert into raw.respondent_group
-            select $source, $year, {background}, count(*), min(vikt)
-            from _respondents group by all""", {"source": source, "year": year}).fetchall()
+            select $source, $year, grp, {background}, respondents, vikt_min from _groups""", {"source": source, "year": year}).fetchall()
         # the answers in long form only inside this query (a blank answer has no row), counted
-        # and their weights summed per cell, question and code; w is vikt, 1 where blank
+        # and their weights w summed per group, question and code: w is vikt, 1 where blank, an
+        # exact decimal; a file without weights needs the count only (sum w = sum w^2 = n)
+        if "vikt" in t.columns:
+            w, sw, sw2 = "coalesce(vikt, 1.0)::decimal(38, 10) as w,", "sum(w)", "sum(w * w)"
+        else:
+            w, sw, sw2 = "", "count(*)::decimal(38, 10)", "count(*)::decimal(38, 20)"
         con.execute(f"""insert into raw.answer_count
-            select $source, $year, {background}, kolumn, answer, count(*), sum(w), sum(w * w)
-            from (unpivot (select {background}, coalesce(vikt, 1.0)::decimal(38, 10) as w, {", ".join(q(c) for c in questions)}
-                           from _respondents)
+            select $source, $year, grp, kolumn, answer, count(*), {sw}, {sw2}
+            from (unpivot (select g.grp, {w} {", ".join("r." + q(c) for c in questions)}
+                           from _rows r join _groups g
+                             on g.kommunkod = r.kommunkod and g.enhet is not distinct from r.enhet
+                            and g.kon is not distinct from r.kon and g.aldersgrupp is not distinct from r.aldersgrupp
+                            and g.enkat is not distinct from r.enkat and g.respondentgrupp is not distinct from r.respondentgrupp)
                   on {", ".join(q(c) for c in questions)} into name kolumn value answer)
             group by all""", {"source": source, "year": year}).fetchall()
-        n += con.execute("select count(*) from _respondents").fetchall()[0][0]
-        con.execute("drop table _respondents").fetchall()
+        n += con.execute("select count(*) from _rows").fetchall()[0][0]
+        con.execute("drop table _rows; drop table _groups").fetchall()
     return n

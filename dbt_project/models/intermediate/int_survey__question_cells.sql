@@ -6,24 +6,45 @@ with stats as (
 ),
 
 municipality as (
-    select source, year, kommunkod, measure_id, scale_kind, scale_max, unit,
+    select source, year, kommunkod, measure_id,
+           any_value(scale_kind) as scale_kind, any_value(scale_max) as scale_max, any_value(unit) as unit,
            null::varchar as enhet, 'total' as group_type, 'Totalt' as group_value,
            null::varchar as split_key,
            sum(n) as n, sum(sw) as sw, sum(swx) as swx, sum(swx2) as swx2, sum(sw2) as sw2
     from stats
-    group by all
+    group by source, year, kommunkod, measure_id
+),
+
+-- each unit's own respondents, the background summed out first (the roll-up then joins fewer
+-- rows); a measure's scale and unit are the same in every row of it, so they are carried
+-- along with any_value instead of being grouping keys
+unit_own as (
+    select source, year, kommunkod, measure_id, enhet,
+           any_value(scale_kind) as scale_kind, any_value(scale_max) as scale_max, any_value(unit) as unit,
+           sum(n) as n, sum(sw) as sw, sum(swx) as swx, sum(swx2) as swx2, sum(sw2) as sw2
+    from stats
+    where enhet is not null
+    group by source, year, kommunkod, measure_id, enhet
+),
+
+unit_sums as (
+    select s.source, s.year, s.kommunkod, s.measure_id, c.ancestor as enhet,
+           any_value(c.ancestor_parent) as ancestor_parent,
+           any_value(s.scale_kind) as scale_kind, any_value(s.scale_max) as scale_max, any_value(s.unit) as unit,
+           sum(s.n) as n, sum(s.sw) as sw, sum(s.swx) as swx, sum(s.swx2) as swx2, sum(s.sw2) as sw2
+    from unit_own s
+    join {{ ref('int_org_unit__closure') }} c
+      on c.year = s.year and c.kommunkod = s.kommunkod and c.enhet = s.enhet
+    where not c.ancestor_is_root
+    group by s.source, s.year, s.kommunkod, s.measure_id, c.ancestor
 ),
 
 units as (
-    select s.source, s.year, s.kommunkod, s.measure_id, s.scale_kind, s.scale_max, s.unit,
-           c.ancestor as enhet, 'total' as group_type, 'Totalt' as group_value,
-           'enhet:' || c.ancestor_parent as split_key,
-           sum(s.n) as n, sum(s.sw) as sw, sum(s.swx) as swx, sum(s.swx2) as swx2, sum(s.sw2) as sw2
-    from stats s
-    join {{ ref('int_org_unit__closure') }} c
-      on c.year = s.year and c.kommunkod = s.kommunkod and c.enhet = s.enhet
-    where s.enhet is not null and not c.ancestor_is_root
-    group by all
+    select source, year, kommunkod, measure_id, scale_kind, scale_max, unit,
+           enhet, 'total' as group_type, 'Totalt' as group_value,
+           'enhet:' || ancestor_parent as split_key,
+           n, sw, swx, swx2, sw2
+    from unit_sums
 ),
 
 background as (
@@ -34,13 +55,14 @@ background as (
     } %}
     {%- for source, columns in variables.items() %}
     {%- for column in columns %}
-    select source, year, kommunkod, measure_id, scale_kind, scale_max, unit,
+    select source, year, kommunkod, measure_id,
+           any_value(scale_kind) as scale_kind, any_value(scale_max) as scale_max, any_value(unit) as unit,
            null::varchar as enhet, '{{ column }}' as group_type, {{ column }} as group_value,
            'group:{{ column }}' as split_key,
            sum(n) as n, sum(sw) as sw, sum(swx) as swx, sum(swx2) as swx2, sum(sw2) as sw2
     from stats
     where source = '{{ source }}'
-    group by all
+    group by source, year, kommunkod, measure_id, {{ column }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {% if not loop.last %}union all{% endif %}

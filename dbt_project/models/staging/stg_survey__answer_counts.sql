@@ -1,14 +1,8 @@
--- Survey answers, counted per group of respondents with the same background, question column
--- and answer code, with the sums of the respondents' weights w and w^2 (landed by the ingest:
--- w is vikt, 1 where the file has none, as an exact decimal). Background as published: blank =
--- 'Okänt'.
-select
-    source, year, kommunkod, enhet,
-    coalesce(kon, 'Okänt') as kon,
-    coalesce(aldersgrupp, 'Okänt') as aldersgrupp,
-    coalesce(enkat, 'Okänt') as enkat,
-    coalesce(respondentgrupp, 'Okänt') as respondentgrupp,
-    kolumn, answer, n, sw, sw2
+-- Survey answers, counted per group of respondents with the same background (grp, see
+-- stg_survey__respondent_groups), question column and answer code, with the sums of the
+-- respondents' weights w and w^2 (landed by the ingest: w is vikt, 1 where the file has none,
+-- as an exact decimal).
+select source, year, grp, kolumn, answer, n, sw, sw2
 from (
 select * from {{ source('raw', 'medarbetarenkat_answer_count') }} where source = 'medarbetarenkat'
 union all

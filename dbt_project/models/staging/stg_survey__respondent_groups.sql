@@ -1,7 +1,7 @@
 -- Survey respondents, counted per group with the same municipality, unit and background, the
 -- background as published: blank = 'Okänt'.
 select
-    source, year, kommunkod, enhet,
+    source, year, grp, kommunkod, enhet,
     coalesce(kon, 'Okänt') as kon,
     coalesce(aldersgrupp, 'Okänt') as aldersgrupp,
     coalesce(enkat, 'Okänt') as enkat,
