@@ -63,14 +63,16 @@ def _on_connect(dbapi_connection, _record) -> None:
 
 
 def install() -> None:
-    """Install the listener once per process (idempotent)."""
+    """Install the listener and the connection reuse once per process (idempotent);
+    FOLLOWUP_DAGSTER_FSYNC=1 leaves out the listener only."""
     global _INSTALLED
-    if _INSTALLED or os.environ.get("FOLLOWUP_DAGSTER_FSYNC") == "1":
+    if _INSTALLED:
         return
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    event.listen(Engine, "connect", _on_connect)
+    if os.environ.get("FOLLOWUP_DAGSTER_FSYNC") != "1":
+        event.listen(Engine, "connect", _on_connect)
     _keep_connections()
     _INSTALLED = True
 
