@@ -30,7 +30,7 @@ import sys
 import time
 import warnings
 
-from . import config
+from . import config, heap
 
 EXIT_OK, EXIT_FAILED_YEARS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -275,6 +275,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> int:
+    heap.tune()  # before Dagster's and dbt's imports (pipelines/heap.py)
     parser = _Parser(prog="followup", description="Load, check and publish the follow-up warehouse.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="load every year (or one) through the Dagster asset graph, check it and publish")

@@ -2,7 +2,7 @@
 `followup` CLI all run."""
 import dagster as dg
 
-from . import run_storage
+from . import heap, run_storage
 from .assets.dbt import followup_dbt_models
 from .assets.gate import year_gate
 from .assets.ingest import ingest_assets
@@ -14,6 +14,7 @@ from .lines import followup_console
 from .resources import FollowupPaths
 from .sensors import nightly_load_schedule, raw_files_sensor
 
+heap.tune()  # processes that load this module without the CLI (dagster dev's run workers)
 run_storage.install()  # the run history without an fsync per event (see run_storage.py)
 
 defs = dg.Definitions(
@@ -26,3 +27,4 @@ defs = dg.Definitions(
     },
     loggers={"console": dg.colored_console_logger, "followup_console": followup_console},
 )
+heap.freeze()  # the imports above live as long as the process: out of the collector's full passes

@@ -38,3 +38,40 @@ def test_a_real_run_records_its_events(tmp_path, monkeypatch):
         kinds = {e.dagster_event.event_type_value for e in instance.all_logs(result.run_id) if e.dagster_event}
         assert {"PIPELINE_START", "ASSET_MATERIALIZATION", "PIPELINE_SUCCESS"} <= kinds
         assert instance.get_latest_materialization_event(dg.AssetKey("one")) is not None
+
+
+def test_the_event_log_reuses_its_connections_and_closes_them(tmp_path, monkeypatch):
+    """A run's events are written through one kept connection per SQLite file (not one new
+    connection per event), every event is there, and disposing the instance closes the files
+    (SQLite removes a WAL file when its last connection closes)."""
+    import dagster as dg
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    monkeypatch.setenv("FOLLOWUP_DAGSTER_STORAGE", str(tmp_path))
+    run_storage.install()
+    opened = []
+
+    def count(dbapi_connection, _record):
+        opened.append(dbapi_connection.execute("pragma database_list").fetchall()[0][2])
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("fine", asset="one")])
+    def one():
+        yield dg.Output(1)
+        yield dg.AssetCheckResult(passed=True)
+
+    event.listen(Engine, "connect", count)
+    try:
+        with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+            result = dg.materialize([one], instance=instance)
+            assert result.success
+            run_events = len(instance.all_logs(result.run_id))
+            assert run_events > 15
+            # the run's own event file: its creation and one kept connection (without the reuse, a
+            # new connection for each of the run's events)
+            assert sum(f.endswith(f"{result.run_id}.db") for f in opened) <= 2
+            kinds = {e.dagster_event.event_type_value for e in instance.all_logs(result.run_id) if e.dagster_event}
+            assert {"ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION", "PIPELINE_SUCCESS"} <= kinds
+        assert not list(tmp_path.rglob("*.db-wal"))
+    finally:
+        event.remove(Engine, "connect", count)

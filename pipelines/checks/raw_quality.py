@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import heap
 from ..ingest.issues import ERROR, Issue
 from ..ingest.styrmodell import ACTIVITY_STATUS, DIRECTIONS, LEVELS
 from ..ingest.surveys import ALDERSGRUPPER, ENKATER, KON, ORG_TYPES
@@ -134,6 +135,7 @@ def _context():
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     batch_definition = ctx.data_sources.add_pandas("followup_raw").add_dataframe_asset(name="raw").add_batch_definition_whole_dataframe("year")
+    heap.freeze()  # GX's modules and context live as long as the process (pipelines/heap.py)
     return gx, ctx, batch_definition
 
 
