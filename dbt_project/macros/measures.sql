@@ -67,30 +67,35 @@
     with the smallest n (ties: lowest enhet, else group_value, the own group's unit_code, in text
     order) is suppressed too; when that is the own group, nothing more is hidden. -#}
 {% macro suppression_flags(cells) -%}
-  select * exclude (is_own_group, tie_key)
-  from (
-      select *,
-             primary_suppressed
-             or (split_key is not null and not primary_suppressed and n_primary_in_split = 1 and complement_rank = 1)
-               as suppressed
-      from (
-          select *,
-                 sum(primary_suppressed::int) over split as n_primary_in_split,
-                 row_number() over (partition by measure_id, kommunkod, year, split_key, primary_suppressed
-                                    order by n_answers, tie_key) as complement_rank
-          from (
-              select *, false as is_own_group, coalesce(enhet, group_value) as tie_key,
-                     (n_answers < limit_n or coalesce(forced, false)) as primary_suppressed
-              from {{ cells }}
-              union all by name
-              select measure_id, kommunkod, year, 'enhet:' || unit_code as split_key,
-                     own_n as n_answers, limit_n, true as is_own_group, unit_code as tie_key,
-                     own_n < limit_n as primary_suppressed
-              from {{ cells }}
-              where unit_code is not null and own_n > 0
-          ) a
-          window split as (partition by measure_id, kommunkod, year, split_key)
-      ) s
-  ) f
-  where not is_own_group
+  select * from (
+    with flagged as (
+        select *, false as is_own_group, coalesce(enhet, group_value) as tie_key,
+               (n_answers < limit_n or coalesce(forced, false)) as primary_suppressed
+        from {{ cells }}
+        union all by name
+        select measure_id, kommunkod, year, 'enhet:' || unit_code as split_key,
+               own_n as n_answers, limit_n, true as is_own_group, unit_code as tie_key,
+               own_n < limit_n as primary_suppressed
+        from {{ cells }}
+        where unit_code is not null and own_n > 0
+    ),
+
+    -- per split: its members suppressed by (a), and the member (b) would pick, the smallest n
+    -- among the others (tie keys are unique within a split), by a grouping, not a sorting window
+    splits as (
+        select measure_id, kommunkod, year, split_key,
+               count_if(primary_suppressed) as n_primary_in_split,
+               arg_min(tie_key, (n_answers, tie_key)) filter (where not primary_suppressed) as complement_key
+        from flagged
+        where split_key is not null
+        group by measure_id, kommunkod, year, split_key
+    )
+
+    select f.* exclude (is_own_group, tie_key), s.n_primary_in_split,
+           case when s.n_primary_in_split = 1 and f.tie_key = s.complement_key then 1 end as complement_rank,
+           f.primary_suppressed or coalesce(s.n_primary_in_split = 1 and f.tie_key = s.complement_key, false) as suppressed
+    from flagged f
+    left join splits s using (measure_id, kommunkod, year, split_key)
+    where not f.is_own_group
+  ) suppression_pass
 {%- endmacro %}
