@@ -196,13 +196,15 @@ def _read_csv_group(con, columns: list[str], delimiter: str, members: list[_Snif
     # order); a file's first data row is its line 2.
     con.execute(
         f"""create or replace temp table {name} as
-        with scanned as (
+        with scanned as materialized (
             select filename as _path, row_number() over () as _n, *
             from read_csv(?, delim=?, header=true, quote='"', escape='"', columns=?, filename=true,
                           auto_detect=false, strict_mode=true, null_padding=false, parallel=false,
-                          max_line_size={MAX_LINE}))
-        select m.rel as _file, (_n - min(_n) over (partition by _path) + 2)::bigint as _row, {select_list}
-        from scanned join _file_map m on m.path = scanned._path""",
+                          max_line_size={MAX_LINE})),
+        -- each file's first row by a grouping (a partitioned window sorted ~20 % slower)
+        first_rows as (select _path, min(_n) as _first from scanned group by _path)
+        select m.rel as _file, (_n - _first + 2)::bigint as _row, {select_list}
+        from scanned join first_rows using (_path) join _file_map m on m.path = scanned._path""",
         [list(paths), delimiter, positional],
     ).fetchall()
     n = con.execute(f"select count(*) from {name}").fetchall()[0][0]
