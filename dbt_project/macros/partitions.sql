@@ -85,3 +85,14 @@
   {%- else -%} true
   {%- endif -%}
 {%- endmacro %}
+
+{#- The rows of one raw survey table for the three surveys: the landing table holds all three,
+    and dbt knows it as one source per survey (<survey>_<table>, see _sources.yml), so each
+    survey's rows are read through its own source. -#}
+{% macro survey_rows(table) -%}
+select * from {{ source('raw', 'medarbetarenkat_' ~ table) }} where source = 'medarbetarenkat'
+union all
+select * from {{ source('raw', 'medborgarundersokning_' ~ table) }} where source = 'medborgarundersokning'
+union all
+select * from {{ source('raw', 'intern_enkat_' ~ table) }} where source = 'intern_enkat'
+{%- endmacro %}

@@ -4,10 +4,6 @@
 -- as an exact decimal).
 select source, year, grp, kolumn, answer, n, sw, sw2
 from (
-select * from {{ source('raw', 'medarbetarenkat_answer_count') }} where source = 'medarbetarenkat'
-union all
-select * from {{ source('raw', 'medborgarundersokning_answer_count') }} where source = 'medborgarundersokning'
-union all
-select * from {{ source('raw', 'intern_enkat_answer_count') }} where source = 'intern_enkat'
+    {{ survey_rows('answer_count') }}
 ) a
 where {{ year_filter() }}

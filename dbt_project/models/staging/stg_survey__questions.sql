@@ -12,9 +12,5 @@ select
     case when skala = 'verbal4' then 'procent' else 'index' end as unit,
     case when grupp is null then []::varchar[] else string_split(grupp, ',') end as grupp_codes
 from (
-select * from {{ source('raw', 'medarbetarenkat_question') }} where source = 'medarbetarenkat'
-union all
-select * from {{ source('raw', 'medborgarundersokning_question') }} where source = 'medborgarundersokning'
-union all
-select * from {{ source('raw', 'intern_enkat_question') }} where source = 'intern_enkat'
+    {{ survey_rows('question') }}
 ) q

@@ -8,10 +8,6 @@ select
     coalesce(respondentgrupp, 'Okänt') as respondentgrupp,
     respondents
 from (
-select * from {{ source('raw', 'medarbetarenkat_respondent_group') }} where source = 'medarbetarenkat'
-union all
-select * from {{ source('raw', 'medborgarundersokning_respondent_group') }} where source = 'medborgarundersokning'
-union all
-select * from {{ source('raw', 'intern_enkat_respondent_group') }} where source = 'intern_enkat'
+    {{ survey_rows('respondent_group') }}
 ) r
 where {{ year_filter() }}
