@@ -42,7 +42,7 @@ dev: $(STAMP)          ## the Dagster UI (and its daemon: schedule, sensor, run 
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(CURDIR) \
 	FOLLOWUP_DAGSTER_STORAGE=$${FOLLOWUP_DAGSTER_STORAGE:-$$(realpath -m $${FOLLOWUP_WAREHOUSE_DIR:-warehouse})/.dagster} \
 	FOLLOWUP_DAGSTER_COMPUTE_LOGS=$${FOLLOWUP_DAGSTER_COMPUTE_LOGS:-$$(realpath -m $${FOLLOWUP_WAREHOUSE_DIR:-warehouse})/.dagster/compute_logs} \
-	$(BIN)/dg dev --port $(DEV_PORT)
+	$(BIN)/python tools/dev.py $(BIN)/dg dev --port $(DEV_PORT)  # Ctrl-C to dg dev alone (tools/dev.py)
 
 demo-data: $(STAMP)    ## regenerate the committed demo set in raw/ (seeded, reproducible)
 	$(BIN)/python -m pipelines.demo.generate --out raw --profile small
