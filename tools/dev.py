@@ -30,7 +30,7 @@ def _signal_group(procs: list, signum: int) -> None:
                 pass
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str]) -> None:
     procs: list[subprocess.Popen] = []
 
     def forward(signum, _frame):
@@ -60,4 +60,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    main(sys.argv[1:])

@@ -552,10 +552,7 @@ def survey_panels(panels: list[dict], salt: str) -> str | None:
     packing of handles and wrapped labels) and the cut marks."""
     if not panels:
         return None
-    widths = [max(len(p["years"]), 1.6) for p in panels]
-    fig_w = 6.6
-    n_leg = max(sum(min(2, len(textwrap.wrap(s["label"], _chars(fig_w, w, sum(widths))))) for s in p["series"])
-                for p, w in zip(panels, widths))
+    widths, fig_w, n_leg = _survey_layout(panels)
     h_in = 2.1 + 0.13 * n_leg
     legend_h = (0.2 + 0.13 * n_leg) / h_in
     left, right, top, bottom = 0.07, 0.98, 0.9, legend_h + 0.09
@@ -660,10 +657,7 @@ def survey_panels_mpl(panels: list[dict], salt: str) -> str | None:
     break between them; a series never crosses from one panel to the other."""
     if not panels:
         return None
-    widths = [max(len(p["years"]), 1.6) for p in panels]
-    fig_w = 6.6
-    n_leg = max(sum(min(2, len(textwrap.wrap(s["label"], _chars(fig_w, w, sum(widths))))) for s in p["series"])
-                for p, w in zip(panels, widths))
+    widths, fig_w, n_leg = _survey_layout(panels)
     with matplotlib.rc_context(RC):
         fig = _fig(fig_w, 2.1 + 0.13 * n_leg)
         legend_h = (0.2 + 0.13 * n_leg) / fig.get_figheight()
@@ -700,6 +694,17 @@ def survey_panels_mpl(panels: list[dict], salt: str) -> str | None:
                          "ny enkät\nfrån 2021:\nannat mått,\nej jämförbart",
                          ha="center", va="center", fontsize=6.0, color=GREY, style="italic")
     return _svg(fig, salt)
+
+
+def _survey_layout(panels: list[dict]) -> tuple[list[float], float, int]:
+    """The citizen survey chart's panel widths (years, at least 1.6), figure width (inches) and
+    legend lines (the tallest panel's, each label wrapped to at most two lines); one for the SVG
+    chart and its matplotlib reference."""
+    widths = [max(len(p["years"]), 1.6) for p in panels]
+    fig_w = 6.6
+    n_leg = max(sum(min(2, len(textwrap.wrap(s["label"], _chars(fig_w, w, sum(widths))))) for s in p["series"])
+                for p, w in zip(panels, widths))
+    return widths, fig_w, n_leg
 
 
 def _chars(fig_w: float, w: float, total: float) -> int:
