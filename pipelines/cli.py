@@ -124,6 +124,10 @@ def cmd_run(args) -> int:
             if not args.force and not rebuild and _nothing_to_do(args, root, warehouse, run_id, t_all):
                 return EXIT_OK
             _say(f"          warehouse {warehouse}  (Dagster instance {os.environ['DAGSTER_HOME']}/dagster.yaml, run {run_id})")
+            if not rebuild:  # GX imports on the other core while this process imports Dagster and dbt
+                from .checks import gx_process
+
+                gx_process.start()
             import dagster as dg
 
             try:

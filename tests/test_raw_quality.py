@@ -108,3 +108,66 @@ def test_several_years_in_one_validation_blame_only_the_bad_year(con):
     assert all(i.year == 2023 for i in org[2023][0])
     enkat = validate_years(con, "intern_enkat", [2022, 2023])
     assert enkat[2022][0] == [] and rules(enkat[2023][0]) == [("gx:expect_column_values_to_be_in_set", "within_scale")]
+
+
+def test_the_suites_run_in_their_own_process_and_say_the_same(con, monkeypatch):
+    """The suites run in the GX process (pipelines/checks/gx_process.py); one that died is started
+    again, and where none can start they run in the calling process: the same findings each way."""
+    import os
+    import sys
+
+    from pipelines.checks import gx_process
+
+    con.execute("update raw.answer_count set answer = 9 where source = 'intern_enkat'").fetchall()
+    con.execute("update raw.kolada_value set gender = 'X'").fetchall()
+    sources = ("intern_enkat", "kolada", "organisation")
+
+    def findings():
+        got = {s: validate_source(con, s, 2022) for s in sources}
+        return [(s, i.rule, i.column, i.message) for s in sources for i in got[s][0]], [got[s][1] for s in sources]
+
+    gx_process.start()
+    try:
+        pid = gx_process._proc.pid
+        there = findings()
+        assert gx_process._proc.pid == pid and gx_process._proc.poll() is None  # one process served all three
+        assert [(s, r, c) for s, r, c, _ in there[0]] == [
+            ("intern_enkat", "gx:expect_column_values_to_be_in_set", "within_scale"),
+            ("kolada", "gx:expect_column_values_to_be_in_set", "gender")]
+        os.kill(pid, 9)
+        gx_process._proc.wait()
+        assert findings() == there and gx_process._proc.pid != pid  # started again
+        gx_process.stop()
+        monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # no process can start
+        assert findings() == there and gx_process._proc is None  # validated here
+    finally:
+        gx_process.stop()
+    assert gx_process._proc is None
+
+
+def test_the_gx_process_ends_with_its_parent(tmp_path):
+    """A parent that ends without a word (SIGKILL) leaves no GX process behind."""
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from pipelines.checks import gx_process\n"
+        "gx_process.start(); print(gx_process._proc.pid, flush=True); time.sleep(600)")],
+        stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    time.sleep(1.0)  # it is importing GX now
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            state = open(f"/proc/{child}/stat").read().split(")")[-1].split()[0]
+        except FileNotFoundError:
+            break
+        if state == "Z":  # ended; only the machine's init has not reaped it yet
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"GX process {child} still runs 20 s after its parent was killed")

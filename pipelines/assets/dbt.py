@@ -24,6 +24,7 @@ from dagster_dbt.asset_utils import (
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from .. import config, dbt_runner
+from ..checks import gx_process
 from ..dbt_metadata import DescribedDbtTranslator, with_table_metadata
 from ..faults import is_environment_text
 from ..lines import fmt_int, say
@@ -168,6 +169,7 @@ def followup_dbt_models(context: dg.AssetExecutionContext, paths: FollowupPaths)
         say(context, "dbt       skipped  (no year to build)")
         yield dg.MaterializeResult(asset_key=DBT_BUILD, metadata={"years": "[]", "failed_years": "[]"})
         return
+    gx_process.stop()  # every ingest (and so every GX suite) of the run is done: free its memory for dbt
     with paths.build_connection() as con:  # the years dbt builds (see dbt_project/macros/partitions.sql)
         con.execute("create or replace table audit.build_year as select unnest(?::integer[]) as year", [years]).fetchall()
     target = paths.dbt_target()

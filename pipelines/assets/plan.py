@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from ..checks import gx_process
 from ..lines import say
 from ..plan import make_plan, save_plan
 from ..resources import FollowupPaths
@@ -32,6 +33,8 @@ def load_plan(context: dg.AssetExecutionContext, config: LoadConfig, paths: Foll
     with paths.build_connection() as con:
         plan = make_plan(con, raw, config.years or None, config.force, config.rebuild)
         save_plan(con, context.run_id, plan)
+    if plan.load:  # the raw files are checked by GX later in this run: import it meanwhile
+        gx_process.start()
     say(context, f"plan      {plan.describe()}")
     return dg.MaterializeResult(metadata={
         "load": str(plan.load), "rebuild": str(plan.rebuild), "unchanged": str(plan.unchanged),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import heap
+from . import gx_process
 from ..ingest.issues import ERROR, Issue
 from ..ingest.styrmodell import ACTIVITY_STATUS, DIRECTIONS, LEVELS
 from ..ingest.surveys import ALDERSGRUPPER, ENKATER, KON, ORG_TYPES
@@ -174,8 +175,27 @@ def validate_years(con, source: str, years: list[int]) -> dict[int, tuple[list[I
     return {y: _validate(con, source, [y]) for y in years}
 
 
-def _validate(con, source: str, years: list[int]) -> tuple[list[Issue], int]:
+def warm() -> None:
+    """Import GX and make every suite (the GX process does it as it starts, gx_process.py)."""
+    for name in _BY_NAME:
+        _suite(name)
+
+
+def check_frame(name: str, df: pd.DataFrame) -> list[dict]:
+    """Validate one frame with suite `name`: one plain dict per expectation (it crosses a pipe)."""
     _, _, batch_definition = _context()
+    result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(_suite(name), result_format="SUMMARY")
+    out = []
+    for r in result.results:
+        cfg = r.expectation_config
+        out.append({"success": bool(r.success), "type": cfg.type, "column": cfg.kwargs.get("column"),
+                    "column_list": list(cfg.kwargs.get("column_list", []) or []),
+                    "examples": list(r.result.get("partial_unexpected_list") or []),
+                    "count": r.result.get("unexpected_count"), "observed": r.result.get("observed_value")})
+    return out
+
+
+def _validate(con, source: str, years: list[int]) -> tuple[list[Issue], int]:
     issues: list[Issue] = []
     evaluated = 0
     for suite in SUITES[source]:
@@ -184,17 +204,17 @@ def _validate(con, source: str, years: list[int]) -> tuple[list[Issue], int]:
         if df.empty:
             continue
         df = df.astype(object).where(df.notna(), None)
-        result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(_suite(suite.name), result_format="SUMMARY")
-        for r in result.results:
+        results = gx_process.validate(suite.name, df)
+        if results is None:  # no GX process: validate here
+            results = check_frame(suite.name, df)
+        for r in results:
             evaluated += 1
-            if r.success:
+            if r["success"]:
                 continue
-            cfg = r.expectation_config
-            column = cfg.kwargs.get("column") or ",".join(c for c in cfg.kwargs.get("column_list", []) or [] if c != "year") or None
-            examples = r.result.get("partial_unexpected_list") or []
-            count = r.result.get("unexpected_count")
-            detail = f"{count} unexpected" if count is not None else f"observed {r.result.get('observed_value')}"
+            column = r["column"] or ",".join(c for c in r["column_list"] if c != "year") or None
+            count = r["count"]
+            detail = f"{count} unexpected" if count is not None else f"observed {r['observed']}"
             where = f"{years[0]}" if len(years) == 1 else ", ".join(map(str, years))
-            issues.append(Issue(years[0], source, None, None, column, f"gx:{cfg.type}",
-                                f"suite {suite.name}: {cfg.type} failed on the landed data of {where} ({detail}; e.g. {examples[:5]})", ERROR))
+            issues.append(Issue(years[0], source, None, None, column, f"gx:{r['type']}",
+                                f"suite {suite.name}: {r['type']} failed on the landed data of {where} ({detail}; e.g. {r['examples'][:5]})", ERROR))
     return issues, evaluated
