@@ -23,7 +23,7 @@ from dagster_dbt.asset_utils import (
 )
 from dagster_dbt.dbt_manifest import validate_manifest
 
-from .. import config, dbt_runner
+from .. import config, dbt_runner, dbt_views
 from ..checks import gx_process
 from ..dbt_metadata import DescribedDbtTranslator, with_table_metadata
 from ..faults import is_environment_text
@@ -172,11 +172,15 @@ def followup_dbt_models(context: dg.AssetExecutionContext, paths: FollowupPaths)
     gx_process.stop()  # every ingest (and so every GX suite) of the run is done: free its memory for dbt
     with paths.build_connection() as con:  # the years dbt builds (see dbt_project/macros/partitions.sql)
         con.execute("create or replace table audit.build_year as select unnest(?::integer[]) as year", [years]).fetchall()
+        views_kept = dbt_views.unchanged(con, _manifest)
+        if not views_kept:
+            dbt_views.forget(con)
     target = paths.dbt_target()
     target.mkdir(parents=True, exist_ok=True)
     # unit tests need no data and do not change with the years: `dbt build` by hand and the suite
-    # run them (tests/test_dbt_project.py); each load would pay ~3 s for them
-    args = ["build", "--vars", "{years: run}", "--exclude", "test_type:unit"]
+    # run them (tests/test_dbt_project.py); each load would pay ~3 s for them. The views only when
+    # they can have changed (pipelines/dbt_views.py); their tests run every time.
+    args = ["build", "--vars", "{years: run}", "--exclude", "test_type:unit", *([dbt_views.EXCLUDE] if views_kept else [])]
     # row counts and column schemas of the built models, read when dbt has let go of the database
     invocation = yield from with_table_metadata(
         dbt_runner.stream(args, target, context, _manifest, _translator, dbt_project), paths.build_connection, _manifest)
@@ -198,14 +202,17 @@ def followup_dbt_models(context: dg.AssetExecutionContext, paths: FollowupPaths)
             if fails:
                 con.executemany("insert into audit.issue values (?, ?, ?, ?, ?, ?, ?, ?)", [_failure_issue(y, r) for r in fails])
             con.execute("insert into audit.dbt_year values (?, ?, ?)", [y, not fails, context.run_id]).fetchall()
+        if not views_kept and invocation.success and not failed:
+            dbt_views.record(con, _manifest)
     bad = sorted(y for y, f in verdict.items() if f)
+    kept = f"; {len(dbt_views.expected(_manifest))} views unchanged" if views_kept else ""
     yield dg.MaterializeResult(asset_key=DBT_BUILD, metadata={
         "years": str(years), "failed_years": str(bad), **{f"dbt.{k}": n for k, n in counts.items()}})
     span = f"{years[0]}" if len(years) == 1 else f"{len(years)} years, {years[0]}-{years[-1]}"
     if bad:
-        say(context, f"dbt       FAILED  for {', '.join(map(str, bad))}  ({_counts_text(counts)}; {span})")
+        say(context, f"dbt       FAILED  for {', '.join(map(str, bad))}  ({_counts_text(counts)}; {span}{kept})")
         for y in bad:
             names = ", ".join(r["unique_id"].split(".")[-1] for r in verdict[y][:3])
             say(context, f"{y}  dbt      FAILED  {len(verdict[y])} failed: {names}")
     else:
-        say(context, f"dbt       ok      {_counts_text(counts)} passed  ({span})")
+        say(context, f"dbt       ok      {_counts_text(counts)} passed  ({span}{kept})")

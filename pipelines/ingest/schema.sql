@@ -76,3 +76,7 @@ create table if not exists audit.landed (
 
 -- Whether each year's newest dbt build passed (its models built, its tests passed).
 create table if not exists audit.dbt_year (year integer primary key, passed boolean, run_id varchar);
+
+-- The code and SQL of the dbt views as the last passed build that created them left them
+-- (pipelines/dbt_views.py): while both are the same, a build need not create the views again.
+create table if not exists audit.dbt_views (fingerprint varchar, views varchar);
