@@ -47,7 +47,8 @@
 {%- endmacro %}
 
 {% macro delete_partition() -%}
-  {%- if is_incremental() -%}
+  {%- if is_incremental() or (execute and config.get('materialized') == 'incremental_by_year'
+                              and load_relation(this) is not none) -%}
     {%- if partition_years() is not none -%}
       delete from {{ this }} where {{ year_filter() }}
     {%- else -%}

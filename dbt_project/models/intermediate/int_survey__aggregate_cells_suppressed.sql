@@ -3,7 +3,7 @@
 -- n = the smallest n of its questions. Then suppression, second pass: an aggregate cell is also
 -- suppressed when any of its questions' cells is. The own group of a unit in an aggregate is
 -- its smallest own group among the group's questions (own_n, see macros/measures.sql).
-{{ config(on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental_by_year', on_schema_change='append_new_columns') }}
 
 with members as (
     select q.source, q.year, q.measure_id as question_id, q.unit, g.code,

@@ -1,3 +1,4 @@
+{{ config(materialized='incremental_by_year') }}
 -- Valid answers (not "vet ej", not blank), summed per unit and background combination:
 -- the sufficient statistics every cell is made of.
 --
@@ -15,7 +16,7 @@ with valid as (
     from {{ ref('stg_survey__answer_counts') }} a
     join {{ ref('stg_survey__questions') }} q
       on q.source = a.source and q.year = a.year and q.kolumn = a.kolumn
-    where a.answer between 1 and q.scale_max
+    where a.answer between 1 and q.scale_max and {{ year_filter('a.year') }}
 ),
 
 measures as (

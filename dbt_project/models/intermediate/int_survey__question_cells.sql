@@ -1,3 +1,4 @@
+{{ config(materialized='incremental_by_year') }}
 -- Every cell of every question measure (contract section 3), before suppression:
 -- the whole municipality, every other unit over its whole subtree, and the background groups
 -- of the whole municipality. Sums roll up the unit tree; values come from the sums.

@@ -1,7 +1,7 @@
 -- Suppression, first pass: the question measures. Each cell of a unit (the municipality's cell
 -- standing for the root) carries unit_code and own_n, the n of the unit's own group (see
 -- macros/measures.sql); the aggregate pass reads own_n too.
-{{ config(on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental_by_year', on_schema_change='append_new_columns') }}
 
 with roots as (
     select year, kommunkod, enhet as root
