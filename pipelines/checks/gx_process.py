@@ -11,8 +11,9 @@ plain dicts; what they mean stays in raw_quality.py.
 
 The process ends with its parent: it reads its requests from a pipe, so it sees end-of-file when
 the parent ends, however the parent ends (Linux also sends it SIGKILL then, PR_SET_PDEATHSIG).
-If it cannot be started or dies, the suites run in the calling process instead, with a warning
-in the log: the findings are the same, only the time differs.
+One that has died is started again by the next suite; if none can start, or it dies while it
+validates, the suite runs in the calling process instead, with a warning in the log: the
+findings are the same, only the time differs.
 """
 from __future__ import annotations
 
