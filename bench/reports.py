@@ -10,8 +10,8 @@
    that the year's indicators have a change, a trend and a line in their charts.
 2. A published warehouse (once, cached in `<out>/warehouse`): `followup run --no-reports`.
 3. `--runs` times: `followup report --all --year YEAR --jobs JOBS` into a fresh reports folder,
-   its wall time and the CPU time of the whole process tree (user + system, from the rusage of
-   the waited-for children), divided by the number of reports. The median over the runs is the
+   its wall time and the CPU time of the whole process tree (user + system, from the command's
+   rusage: bench/run.py's measure_reports, the benchmark's reports step), divided by the number of reports. The median over the runs is the
    figure; the machine's load average before and after each run says how busy it was (the
    machine is shared).
 
@@ -24,7 +24,6 @@ import dataclasses
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -34,6 +33,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+from run import measure_reports  # noqa: E402  (bench/run.py: the benchmark's step that measures the same command)
 PY = sys.executable
 SEED = 2024
 SURVEY_YEARS = [2021, 2022]
@@ -109,36 +110,16 @@ def publish(raw: Path, out: Path) -> Path:
     return warehouse
 
 
-def _loadavg() -> float:
-    return os.getloadavg()[0]
-
-
 def measure_batch(out: Path, warehouse: Path, year: int, jobs: int, engine: str, run: int) -> dict:
-    """`followup report --all --year YEAR --jobs JOBS` into a fresh copy of the reports folder:
-    wall time and the CPU time of the whole process tree (the waited-for children's rusage)."""
-    target = out / "run"
-    shutil.rmtree(target, ignore_errors=True)
-    (target / "reports").mkdir(parents=True)
-    os.link(warehouse / "followup.duckdb", target / "followup.duckdb")
-    shutil.copy(warehouse / "reports" / "latest.json", target / "reports" / "latest.json")
-    cmd = [PY, "-m", "pipelines.cli", "report", "--all", "--year", str(year), "--jobs", str(jobs)]
-    if engine != "typst":
-        cmd += ["--engine", engine]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    load0 = _loadavg()
-    t0 = time.perf_counter()
-    with open(out / f"report-{run}.log", "w") as log:
-        rc = subprocess.run(cmd, cwd=REPO, env={**_env(out / "raw", target)}, stdout=log, stderr=subprocess.STDOUT).returncode
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if rc != 0:
-        raise SystemExit(f"followup report failed ({rc}); see {out / f'report-{run}.log'}")
-    n = len(list((target / "reports").glob("*/*.pdf")))
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"run": run, "reports": n, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-            "cpu_per_report_s": round(cpu / n, 3), "wall_per_report_s": round(wall / n, 3),
-            "reports_per_minute": round(n / wall * 60, 1), "loadavg_before": round(load0, 2),
-            "loadavg_after": round(_loadavg(), 2)}
+    """`followup report --all --year YEAR --jobs JOBS` into a fresh reports folder (bench/run.py's
+    measure_reports): wall time and the CPU time of the whole process tree."""
+    r = measure_reports(warehouse, out / "run", year, jobs, out / f"report-{run}.log", engine=engine)
+    if r["rc"] != 0:
+        raise SystemExit(f"followup report failed ({r['rc']}); see {out / f'report-{run}.log'}")
+    digits = {"wall_s": 2, "cpu_s": 2, "cpu_per_report_s": 3, "wall_per_report_s": 3, "reports_per_minute": 1,
+              "loadavg_before": 2, "loadavg_after": 2}
+    return {"run": run, "reports": r["reports"], "peak_tree_rss": r["peak_tree_rss"],
+            **{k: round(r[k], d) for k, d in digits.items()}}
 
 
 def compare_engines(warehouse: Path, year: int, n: int, out: Path) -> dict:

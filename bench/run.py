@@ -12,6 +12,8 @@ git-ignored; `small` is the committed demo in raw/), then measures, each `--runs
   new year       `followup run --year LAST` onto a warehouse that has published every other year
   floor          bench/floor.py on all years, and on the last year only (the new year's floor); its
                  conversion of files that are not UTF-8 CSV (its own figure) reported apart
+  reports        `followup report --all --year LAST --jobs <cores>` on the full build's published file,
+                 into a fresh reports folder: wall, CPU, peak memory, and the CPU a report
   pandas peer    bench/pandas_peer.py compute_cells on all years
   queries        five dashboard queries on the published file: p50 / p95 / max over ~50 executions
 
@@ -51,6 +53,7 @@ TARGET_BUILD_FACTOR, TARGET_BUILD_FIXED = 2.0, 30.0
 TARGET_YEAR_FACTOR, TARGET_YEAR_FIXED = 1.3, 30.0
 TARGET_MEMORY = 4 * GB
 TARGET_QUERY_P95 = 0.050
+TARGET_REPORTS_WALL, TARGET_REPORT_CPU = 120.0, 0.8  # issue 16: a national year's 290 reports, and each one's CPU
 
 
 # ============================================================================ measuring a process
@@ -470,6 +473,13 @@ def benchmark(profile: str, runs: int, smoke: bool = False, skip: set[str] = fro
         if "build" not in skip:
             rnd["build"] = _followup(raw, wh, [], logs / f"build_{i}.log", timeout)
             print(f"  full build      {rnd['build']['wall_s']:8.1f} s  peak {rnd['build']['peak_tree_rss'] / GB:.2f} GB", flush=True)
+        if "reports" not in skip and "build" not in skip and rnd["build"]["rc"] == 0:
+            folder = work / f"reports_{i}"
+            rnd["reports"] = rp = measure_reports(wh, folder, last, os.cpu_count() or 1, logs / f"reports_{i}.log", timeout)
+            print(f"  reports {last}    {rp['wall_s']:8.1f} s  {rp['reports']} reports, "
+                  f"{rp['cpu_per_report_s'] or 0:.2f} s CPU a report", flush=True)
+            if i < runs - 1:
+                shutil.rmtree(folder, ignore_errors=True)
         if "peer" not in skip and (peer_runs is None or i < peer_runs):
             rnd["peer"] = measure(_peer_cmd(raw), log=logs / f"peer_{i}.log", timeout=timeout)
             print(f"  pandas peer     {rnd['peer']['wall_s']:8.1f} s", flush=True)
@@ -496,8 +506,6 @@ def benchmark(profile: str, runs: int, smoke: bool = False, skip: set[str] = fro
     published = work / f"wh_{runs - 1}" / "followup.duckdb"
     if "queries" not in skip and published.exists():
         result["queries"] = run_queries(published, executions)
-    if "reports" not in skip and published.exists():
-        result["reports"] = sample_reports(raw, published, last, logs, timeout, n=1 if smoke else 3)
     result["published"] = str(published)
     result["load_after"] = os.getloadavg()
     result["summary"] = summary(result)
@@ -506,36 +514,36 @@ def benchmark(profile: str, runs: int, smoke: bool = False, skip: set[str] = fro
     return result
 
 
-def sample_reports(raw: Path, published: Path, year: int, logs: Path, timeout: float | None, n: int = 3) -> dict:
-    """`followup report --kommun K --year LAST` for the `n` municipalities with most survey cells: the
-    cost of one printable report, and how many reports a full build and one new year render."""
-    import duckdb
-
-    con = duckdb.connect(str(published), read_only=True)
-    pairs_sql = """select count(*) filter (where year = ?), count(*) from (select distinct kommunkod, year from (
-                       select kommunkod, year from marts.dim_goal union all
-                       select v.kommunkod, v.year from marts.fct_measure_value v join marts.dim_measure m using (measure_id)
-                       where m.source <> 'kolada'))"""
-    per_year, total = con.execute(pairs_sql, [year]).fetchone()
-    kommuner = [r[0] for r in con.execute("""select kommunkod from marts.fct_measure_value where year = ? and measure_id not like 'kolada.%'
-                                               group by 1 order by count(*) desc, 1 limit ?""", [year, n]).fetchall()]
-    con.close()
-    scratch = published.parent.parent / "wh_reports"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir()
-    (scratch / "followup.duckdb").symlink_to(published)
-    runs = []
-    for k in kommuner:
-        r = measure([FOLLOWUP, "report", "--kommun", k, "--year", str(year)], {"FOLLOWUP_WAREHOUSE_DIR": str(scratch)},
-                    timeout, logs / f"report_{k}.log")
-        runs.append({"kommun": k, **{x: r[x] for x in ("wall_s", "user_s", "sys_s", "peak_tree_rss", "rc")}})
-    shutil.rmtree(scratch, ignore_errors=True)
-    ok = [r["wall_s"] for r in runs if r["rc"] == 0]
-    one = _median(ok)
-    cores = os.cpu_count() or 1
-    return {"year": year, "samples": runs, "per_report_s": one, "reports_new_year": per_year, "reports_full_build": total,
-            "est_new_year_s": one * max(per_year / cores, min(per_year, 1)) if one else None,
-            "est_full_build_s": one * max(total / cores, min(total, 1)) if one else None}
+def measure_reports(warehouse: Path, target: Path, year: int, jobs: int, log: Path, timeout: float | None = None,
+                    engine: str = "typst") -> dict:
+    """`followup report --all --year YEAR --jobs JOBS` on `warehouse`'s published file, into a fresh
+    reports folder in `target` (the file hard-linked, or linked where it is on another file system,
+    beside a copy of the run report reports/latest.json): measure()'s wall time, CPU (user + sys of
+    the process tree: the workers are the command's children) and peak memory, the number of reports
+    written (PDFs), and the CPU and wall time a report."""
+    shutil.rmtree(target, ignore_errors=True)
+    (target / "reports").mkdir(parents=True)
+    try:
+        os.link(warehouse / "followup.duckdb", target / "followup.duckdb")
+    except OSError:
+        (target / "followup.duckdb").symlink_to(warehouse / "followup.duckdb")
+    if (warehouse / "reports" / "latest.json").is_file():
+        shutil.copy(warehouse / "reports" / "latest.json", target / "reports" / "latest.json")
+    cmd = [FOLLOWUP, "report", "--all", "--year", str(year), "--jobs", str(jobs)]
+    if engine != "typst":
+        cmd += ["--engine", engine]
+    load0 = os.getloadavg()[0]
+    r = measure(cmd, {"FOLLOWUP_WAREHOUSE_DIR": str(target)}, timeout, log)
+    n = len(list((target / "reports").glob("*/*.pdf")))
+    cpu = r["user_s"] + r["sys_s"]
+    r.update({"year": year, "jobs": jobs, "reports": n, "cpu_s": cpu, "cpu_per_report_s": cpu / n if n else None,
+              "wall_per_report_s": r["wall_s"] / n if n else None, "reports_per_minute": n / r["wall_s"] * 60,
+              "loadavg_before": load0, "loadavg_after": os.getloadavg()[0]})
+    if r["rc"] != 0:
+        r["error"] = " | ".join(log.read_text(errors="replace").splitlines()[-5:])
+        print(f"    followup report --all --year {year} exited {r['rc']}{' (time limit)' if r['timed_out'] else ''}: "
+              f"{r['error']}", flush=True)
+    return r
 
 
 def _ratio_pairs(runs, a, b, f=lambda r, k: r[k]["wall_s"]):
@@ -546,7 +554,7 @@ def _ratio_pairs(runs, a, b, f=lambda r, k: r[k]["wall_s"]):
 def summary(result: dict) -> dict:
     runs = result["runs"]
     s = {}
-    for key in ("build", "rerun", "new_year", "floor", "floor_year", "peer"):
+    for key in ("build", "rerun", "new_year", "floor", "floor_year", "peer", "reports"):
         ok = [r[key]["wall_s"] for r in runs if key in r and r[key].get("rc", 0) == 0]
         s[key] = {"wall_s": summarise(runs, key), "min_s": min(ok, default=None), "max_s": max(ok, default=None),
                   "cpu_s": summarise(runs, key, "user_s") and summarise(runs, key, "user_s") + (summarise(runs, key, "sys_s") or 0),
@@ -555,6 +563,11 @@ def summary(result: dict) -> dict:
     for key in ("floor", "floor_year"):  # the floor's conversion of files that are not UTF-8 CSV, and the floor without it
         for field in ("conversion_s", "without_conversion_s"):
             s[key][field] = summarise(runs, key, field)
+    for field in ("reports", "cpu_per_report_s", "wall_per_report_s"):  # the measured printable reports of the last year
+        s["reports"][field] = summarise(runs, "reports", field)
+    measured = [r["reports"] for r in runs if "reports" in r]
+    if measured:
+        s["reports"].update(year=measured[-1]["year"], jobs=measured[-1]["jobs"])
     for key in ("build", "new_year", "rerun"):
         st = [r[key]["stages"] for r in runs if key in r and "stages" in r[key]]
         if st:
@@ -629,12 +642,13 @@ def report(result: dict) -> str:
     r = s["ratios"]
     m = result["machine"]
     b, ny, fl, fy, pe, rr = (s[k] for k in ("build", "new_year", "floor", "floor_year", "peer", "rerun"))
+    rp = s.get("reports", {})
     n = max(x["n"] for x in (b, fl, pe))
     lines = [
         f"### Profile `{result['profile']}`",
         "",
         f"- command: `{result['command']}`; date: {result['date']}; {n} run(s) of each, medians; ratios are medians of "
-        f"per-round ratios (each round runs floor, build, peer, re-run, year floor, new year in turn)",
+        f"per-round ratios (each round runs floor, build, {'reports, ' if rp.get('n') else ''}peer, re-run, year floor, new year in turn)",
         f"- machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Linux {m['kernel']}, Python {m['python']}, "
         f"DuckDB {m.get('duckdb')}, Dagster {m.get('dagster')}, pandas {m.get('pandas')}; commit {m.get('commit')}"
         f"{' + %d uncommitted pipeline file(s)' % m['pipeline_changes'] if m.get('pipeline_changes') else ''}; load average before/after: "
@@ -667,6 +681,16 @@ def report(result: dict) -> str:
                  f"{_s(r['build_over_peer'], 'x')} | {_verdict(None if r['build_over_peer'] is None else r['build_over_peer'] < 1)} |")
     lines.append(f"| re-run, nothing changed | {rng(rr)} | (no target) | re-run / build = {_s(r['rerun_over_build'], 'x')}; "
                  f"re-run / floor = {_s(r['rerun_over_floor'], 'x')} | – |")
+    if rp.get("wall_s") is not None:  # issue 16's targets are a national year's: 290 reports
+        national = result["profile"] == "national"
+        wall_ratio = rp["wall_s"] / TARGET_REPORTS_WALL
+        cpu_ratio = rp["cpu_per_report_s"] / TARGET_REPORT_CPU if rp["cpu_per_report_s"] else None
+        lines.append(f"| printable reports of one year ({rp['year']}), wall | {rng(rp)} for {rp['reports']:.0f} reports "
+                     f"(`followup report --all --jobs {rp['jobs']}`) | {'< 2 min' if national else '(no target: < 2 min is for a national year)'} | "
+                     f"wall / 2 min = {_s(wall_ratio, 'x')} | {_verdict(wall_ratio < 1) if national else '–'} |")
+        lines.append(f"| CPU a report (user+sys of the process tree / reports) | {_s(rp['cpu_per_report_s'], digits=2)} "
+                     f"({_s(rp['cpu_s'])} for {rp['reports']:.0f}) | {'< 0.8 s' if national else '(no target: < 0.8 s is for a national year; start-up weighs on a few reports)'} | "
+                     f"CPU a report / 0.8 s = {_s(cpu_ratio, 'x')} | {_verdict(None if cpu_ratio is None or not national else cpu_ratio < 1)} |")
     q = result.get("queries", {})
     for name in QUERIES:
         if name in q:
@@ -675,8 +699,11 @@ def report(result: dict) -> str:
                          f"{_s(x['p50_s'], 'ms')}, first {_s(x['first_s'], 'ms')} | ≤ 50 ms | p95 / 50 ms = {_s(x['p95_s'] / TARGET_QUERY_P95, 'x')} | "
                          f"{_verdict(x['p95_s'] <= TARGET_QUERY_P95)} |")
     lines += ["", "| reference | wall (median; min-max) | CPU (user+sys) | peak memory (tree) |", "|---|---|---|---|"]
-    for label, x in (("floor, all years", fl), (f"floor, {result['new_year']} only", fy), ("pandas peer, all years", pe),
-                     ("full build", b), ("re-run", rr), ("new year", ny)):
+    references = [("floor, all years", fl), (f"floor, {result['new_year']} only", fy), ("pandas peer, all years", pe),
+                  ("full build", b), ("re-run", rr), ("new year", ny)]
+    if rp.get("wall_s") is not None:
+        references.append((f"printable reports, {rp['year']} (`followup report --all`)", rp))
+    for label, x in references:
         lines.append(f"| {label} | {rng(x)} | {_s(x['cpu_s'])} | {_s(x['peak_tree_rss'], 'GB')} |")
     for label, x in (("floor, all years", fl), (f"floor, {result['new_year']} only", fy)):
         if x.get("conversion_s") is not None:
@@ -695,17 +722,18 @@ def report(result: dict) -> str:
             lines += ["", f"dbt steps of the {label}, summed over {s[key]['n_dagster_runs'] - 1} year run(s): Dagster step start to dbt's first node "
                       f"{an['dbt_startup']:.1f} s; models {an['dbt_nodes_models']:.1f} s; tests {an['dbt_nodes_tests']:.1f} s; "
                       f"dbt wrap-up {an['dbt_other']:.1f} s; event handling after dbt exits {an['dbt_after']:.1f} s."]
-    rep = result.get("reports")
-    if rep and rep.get("per_report_s"):
-        cores = result["machine"]["cores"] or 1
-        for k, n_rep in (("est_new_year_s", rep["reports_new_year"]), ("est_full_build_s", rep["reports_full_build"])):
-            rep[k] = rep["per_report_s"] * max(n_rep / cores, min(n_rep, 1))
-        lines += ["", f"Printable reports (issue 8; `followup run` renders them after publishing unless `--no-reports`"
-                  f"{', which this benchmark passed' if result.get('no_reports') else ''}): one report "
-                  f"(`followup report --kommun K --year {rep['year']}`, median of {len(rep['samples'])} municipalities, whole process) "
-                  f"takes {rep['per_report_s']:.1f} s; a full build renders {rep['reports_full_build']} and one new year "
-                  f"{rep['reports_new_year']}, i.e. about {rep['est_full_build_s']:.0f} s and {rep['est_new_year_s']:.0f} s on "
-                  f"{result['machine']['cores']} processes (estimated from the sample)."]
+    if rp.get("wall_s") is not None:
+        lines += ["", f"Printable reports (issues 8 and 16): `followup run` renders those of the years it publishes after "
+                  f"publishing unless `--no-reports`{', which this benchmark passed' if result.get('no_reports') else ' (every year of the full build: its stage printable reports above)'}; "
+                  f"measured apart in every round: `followup report --all --year {rp['year']} --jobs {rp['jobs']}` on the full "
+                  f"build's published file, into a fresh reports folder: {rp['reports']:.0f} reports in {_s(rp['wall_s'])} "
+                  f"({_s(rp['wall_per_report_s'], digits=2)} a report), {_s(rp['cpu_s'])} of CPU ({_s(rp['cpu_per_report_s'], digits=2)} "
+                  f"a report), peak memory {_s(rp['peak_tree_rss'], 'GB')} (medians)."]
+    elif (result.get("reports") or {}).get("samples"):  # a results file from before the reports were measured
+        sample = result["reports"]
+        lines += ["", f"Printable reports: not measured in this results file (it is older: one report, `followup report "
+                  f"--kommun K --year {sample['year']}`, took {_s(sample.get('per_report_s'))}, median of {len(sample['samples'])} "
+                  f"municipalities)."]
     if q.get("parameters"):
         lines += ["", "Query parameters: " + ", ".join(f"{k} = {v}" for k, v in q["parameters"].items()) + "."]
     return "\n".join(lines) + "\n"
@@ -737,7 +765,7 @@ def main(argv: list[str] | None = None) -> int:
                    "full build's warehouse instead of a separate N-1 year set-up build")
     p.add_argument("--out", type=Path, default=OUT, help="where warehouses, logs and results-<profile>.json go (default bench/out)")
     p.add_argument("--no-reports", action="store_true", help="pass --no-reports to every `followup run` (the printable "
-                   "reports are then only sampled; for national, where a full build renders ~2,900 of them)")
+                   "reports are then measured only in the reports step; for national, where a full build renders ~2,900 of them)")
     p.add_argument("--from-json", type=Path, help="do not measure: report (and with --write-doc write) a results-<profile>.json")
     p.add_argument("--write-doc", action="store_true", help="write the results table into docs/performance.md")
     args = p.parse_args(argv)

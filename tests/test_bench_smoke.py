@@ -3,9 +3,10 @@
 fct_measure_value on the committed demo (raw/), to 1e-9.
 
 One pipeline build serves both: the smoke run (one run of each measurement, the new year reloaded
-onto the full build's warehouse, no separate re-run, no extra report sample) leaves its published
-file, and the equality check reads it. Its time is the pipeline's: a small build (~55-75 s on the
-2-core machine) plus one year (~25 s); the floor, the peer and the queries add ~5 s. The bigger
+onto the full build's warehouse, no separate re-run) leaves its published file, and the equality
+check reads it. Its time is the pipeline's: a small build (~55-75 s on the 2-core machine) plus one
+year (~25 s); the floor, the peer and the queries add ~5 s, the reports step (`followup report
+--all` of 2022's few municipalities) ~5-10 s. The bigger
 profiles are run by hand: `python bench/run.py --profile large|national`.
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ import compare  # noqa: E402
 def smoke_result(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     cmd = [sys.executable, str(BENCH / "run.py"), "--profile", "small", "--runs", "1", "--smoke",
-           "--skip", "rerun,reports", "--executions", "5", "--timeout", "600", "--out", str(out)]
+           "--skip", "rerun", "--executions", "5", "--timeout", "600", "--out", str(out)]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads((out / "results-small.json").read_text())
@@ -50,6 +51,10 @@ def test_benchmark_runs_every_measurement(smoke_result):
     stages = s["build"]["stages"]
     assert stages["ingest"] > 0 and stages["dbt"] > 0 and stages["checks"] > 0 and stages["publish"] > 0
     assert stages["reports"] > 0  # the printable reports `followup run` renders after publishing
+    rep = s["reports"]  # measured apart: `followup report --all --year 2022` on the full build's published file
+    assert rep["n"] == 1 and not rep["failed"]
+    assert rep["year"] == 2022 and rep["reports"] > 0 and rep["wall_s"] > 0
+    assert rep["cpu_per_report_s"] > 0 and rep["cpu_s"] == pytest.approx(rep["cpu_per_report_s"] * rep["reports"], rel=1e-6)
     assert result["years"] == [2019, 2020, 2021, 2022]
     assert len(result["runs"][0]["build"]["years"]) == 1  # one Dagster run for every year
     for name in ("goals_not_met_by_area", "measure_trend_10y", "unit_hme_vs_municipality",
@@ -61,6 +66,8 @@ def test_benchmark_runs_every_measurement(smoke_result):
         assert s["ratios"][ratio] > 0, ratio
     assert "| full build, wall |" in stdout and "| one new year (2022), wall |" in stdout
     assert "| floor, all years, without the conversion |" in stdout
+    assert "| printable reports of one year (2022), wall |" in stdout and "| CPU a report (" in stdout
+    assert "estimated" not in stdout
 
 
 def test_floor_and_peer_equal_the_published_cells(smoke_result):
