@@ -20,6 +20,7 @@ import io
 import itertools
 import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,13 +130,77 @@ def load_tables(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str]], a
     file it refuses (it records why) is not read at all, so a header of thousands of unknown
     columns costs nothing but its issues."""
     tables: list[LoadedTable] = []
+    with csv_groups(con, items, accept) as (found, errors):
+        for item in found:
+            if isinstance(item, CsvGroup):
+                read, failed = item.read(con)
+                tables += read
+                errors += failed
+            else:
+                tables.append(item)
+    return tables, errors
+
+
+@dataclass
+class CsvGroup:
+    """CSV files with the same delimiter and header, not read yet: `read` lands them in a temp
+    table with row numbers (what the per-rule checks name); `scan_sql` is a query over them that
+    DuckDB streams on all its threads (no row numbers), for a caller that only needs to know
+    whether any rule is broken before it lands the rows."""
+
+    columns: list[str]
+    delimiter: str
+    members: list[_Sniffed]
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(m.rel for m in self.members)
+
+    def read(self, con) -> tuple[list[LoadedTable], list[FileRuleError]]:
+        try:
+            return [_read_csv_group(con, self.columns, self.delimiter, self.members)], []
+        except duckdb.Error:
+            # one broken file spoils its group's scan: read them one by one to name it
+            tables, errors = [], []
+            for m in self.members:
+                try:
+                    tables.append(_read_csv_group(con, self.columns, self.delimiter, [m]))
+                except duckdb.Error as e:
+                    errors.append(_csv_error(e, m.rel))
+            return tables, errors
+
+    def scan_sql(self, con) -> str:
+        """A `select _file, <columns>` over the group's files (blank = null, trimmed, as `read`
+        gives them), without `_row`. Running it raises duckdb.Error if a file does not parse."""
+        name = f"_file_map_{next(_counter)}"
+        con.execute(f"create or replace temp table {name} (path varchar, rel varchar)").fetchall()
+        con.executemany(f"insert into {name} values (?, ?)", [(m.path, m.rel) for m in self.members])
+        paths = "[" + ", ".join(_literal(m.path) for m in self.members) + "]"
+        positional = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(self.columns))) + "}"
+        select_list = ", ".join(f"nullif(trim(c{i}), '') as {_quote(c)}" for i, c in enumerate(self.columns))
+        return f"""select m.rel as _file, {select_list}
+            from read_csv({paths}, delim={_literal(self.delimiter)}, header=true, quote='"', escape='"', columns={positional},
+                          filename=true, auto_detect=false, strict_mode=true, null_padding=false, max_line_size={MAX_LINE}) r
+            join {name} m on m.path = r.filename"""
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@contextmanager
+def csv_groups(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str]], accept=None):
+    """`load_tables` without reading the CSV files: yields (items, errors), where items are
+    `CsvGroup`s (CSV files grouped by delimiter and header) and `LoadedTable`s (xlsx files, read
+    as they come). Temporary UTF-8 copies of Windows-1252 files live until the block ends."""
+    found: list = []
     errors: list[FileRuleError] = []
     groups: dict[tuple, list[_Sniffed]] = {}
     try:
         for path, rel in items:
             try:
                 if path.suffix.lower() == ".xlsx":
-                    tables.append(_load_xlsx(con, path, rel, f"_file_{next(_counter)}"))
+                    found.append(_load_xlsx(con, path, rel, f"_file_{next(_counter)}"))
                 else:
                     sniffed = _sniff(path, rel)
                     if accept is not None and not accept(rel, sniffed.columns):
@@ -145,22 +210,13 @@ def load_tables(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str]], a
                     groups.setdefault((sniffed.delimiter, tuple(sniffed.columns)), []).append(sniffed)
             except FileRuleError as e:
                 errors.append(e)
-        for (delimiter, columns), members in groups.items():
-            try:
-                tables.append(_read_csv_group(con, list(columns), delimiter, members))
-            except duckdb.Error:
-                # one broken file spoils its group's scan: read them one by one to name it
-                for m in members:
-                    try:
-                        tables.append(_read_csv_group(con, list(columns), delimiter, [m]))
-                    except duckdb.Error as e:
-                        errors.append(_csv_error(e, m.rel))
+        found += [CsvGroup(list(columns), delimiter, members) for (delimiter, columns), members in groups.items()]
+        yield found, errors
     finally:
         for members in groups.values():
             for m in members:
                 if m.temporary:
                     Path(m.path).unlink(missing_ok=True)
-    return tables, errors
 
 
 def _sniff(path: Path, rel: str) -> _Sniffed:

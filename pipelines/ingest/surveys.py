@@ -12,9 +12,11 @@ import os
 import re
 from pathlib import Path
 
+import duckdb
+
 from .. import config
 from . import rawfiles
-from .files import LoadedTable, decimal, load_table, load_tables
+from .files import CsvGroup, LoadedTable, csv_groups, decimal, load_table, load_tables
 from .issues import FileRuleError, IssueLog, clean, shown_value
 
 MAX_PER_RULE = 20
@@ -240,11 +242,52 @@ def load_catalogue(con, root: Path, source: str, year: int, log: IssueLog) -> di
     return {k: (m, 5 if s == "verbal4" else int(s.split("-")[1]) + 1) for k, m, s in rows(con, f"select kolumn, matt, skala from {t.name}")}
 
 
+def answer_rules(t: str, columns: list[str], questions: list[str], catalogue, id_col: str, year: int) -> list[tuple]:
+    """The contract's row rules of an answer table `t` (a temp table or a scan's alias), each once:
+    (column, rule, condition, message) as `check_rows` takes them. The conditions may name `t`
+    (the unique id, the unit in the year's tree) and `_kommun_of` (file -> kommunkod)."""
+    rules = [(id_col, "required_value", f"{id_col} is null", "the respondent id is blank"),
+             (id_col, "unique_id", f"(_file, {id_col}) in (select (_file, {id_col}) from {t} group by all having count(*) > 1)",
+              "respondent id {value} appears more than once")]
+    if "kon" in columns:
+        rules.append(("kon", "allowed_value", f"kon is not null and kon not in {sql_list(KON)}", "kon {value!r} is not K, M or blank"))
+    if "aldersgrupp" in columns:
+        rules.append(("aldersgrupp", "allowed_value", f"aldersgrupp is not null and aldersgrupp not in {sql_list(ALDERSGRUPPER)}",
+                      "aldersgrupp {value!r} is not one of " + ", ".join(ALDERSGRUPPER) + " or blank"))
+    if "enkat" in columns:
+        rules.append(("enkat", "allowed_value", f"enkat is null or enkat not in {sql_list(ENKATER)}", "enkat {value!r} is not uppdragsgivare or mottagare"))
+    if "vikt" in columns:
+        rules.append(("vikt", "not_finite", f"vikt is not null and not isfinite({decimal('vikt')})", "weight {value!r} is not a finite number"))
+        rules.append(("vikt", "weight", f"vikt is not null and coalesce({decimal('vikt')}, 0) <= 0 and coalesce(isfinite({decimal('vikt')}), true)",
+                      "weight {value!r} is not a number > 0"))
+    if "enhet" in columns:
+        rules.append(("enhet", "required_value", "enhet is null", "the unit is blank"))
+        rules.append(("enhet", "unknown_unit",
+                      f"""enhet is not null and not exists (
+                            select 1 from raw.organisation o join _kommun_of k on k.kommunkod = o.kommunkod
+                            where o.year = {year} and k._file = {t}._file and o.enhet = {t}.enhet)""",
+                      f"unit {{value}} is not in that municipality's organisation tree for {year}"))
+    # an answer such as inf, NaN or 1e309 is a number that is not finite (the double cast runs
+    # only on the rare cells that are not whole numbers)
+    for c in questions:
+        rules.append((c, "not_finite", f"try_cast({q(c)} as integer) is null and not isfinite({decimal(q(c))})",
+                      "answer {value!r} is a number that is not finite"))
+    for c in questions:
+        top = catalogue[c][1]
+        rules.append((c, "answer_scale", f"{q(c)} is not null and (try_cast({q(c)} as integer) is null or try_cast({q(c)} as integer) not between 1 and {top})"
+                                         f" and coalesce(isfinite({decimal(q(c))}), true)",
+                      f"answer {{value!r}} is outside the scale (1..{top}, {top} = vet ej)"))
+    return rules
+
+
 def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
     """Land every municipality's answer file of `source` for `year`, aggregated per cell.
 
-    Files of one shape are read, checked and landed together: each rule is one query over all
-    of them, naming file and row, so a national year costs a handful of scans, not one per file.
+    Files of one shape are read, checked and landed together. The usual case, files that keep
+    every rule, costs one streamed scan: it types the rows for landing and marks any row that
+    breaks a rule (`_bad`). Only a group with a marked row, a repeated id or a file that does not
+    parse is read again with row numbers and checked rule by rule (`check_rows`), naming file,
+    row and column, so a national year costs a few scans, not one per file or rule.
     What lands is one row per group of respondents with the same municipality, unit and
     background (raw.respondent_group, numbered `grp` within the source and year) and one per
     (group, question, answer code) with its count and weight sums (raw.answer_count): the
@@ -266,95 +309,120 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
     kommun_of = {rel(path, root): kod for kod, path in files}
     con.execute("create or replace temp table _kommun_of (_file varchar, kommunkod varchar)").fetchall()
     con.executemany("insert into _kommun_of values (?, ?)", list(kommun_of.items()))
-    tables, errors = load_tables(con, [(path, rel(path, root)) for _, path in files],
-                                 accept=header_check(log, required, optional, extra_allowed=catalogue))
-    for e in errors:
-        log.from_error(e)
     n = 0
-    for t in tables:
-        # a CSV file's header was checked before it was read (it passes again silently); xlsx here
-        if not all([check_columns(log, dataclasses.replace(t, files=(f,)), required, optional, extra_allowed=catalogue) for f in t.files]):
-            continue
-        questions = [c for c in t.columns if c in catalogue]
-        if not questions:
-            for f in t.files:
-                log.add(f, 1, None, "required_column", "the file has none of the catalogue's question columns")
-            continue
-        bad = 0
-        bad += check_rows(con, log, t, id_col, "required_value", f"{id_col} is null", "the respondent id is blank")
-        bad += check_rows(con, log, t, id_col, "unique_id", f"(_file, {id_col}) in (select (_file, {id_col}) from {t.name} group by all having count(*) > 1)", "respondent id {value} appears more than once")
-        if "kon" in t.columns:
-            bad += check_rows(con, log, t, "kon", "allowed_value", f"kon is not null and kon not in {sql_list(KON)}", "kon {value!r} is not K, M or blank")
-        if "aldersgrupp" in t.columns:
-            bad += check_rows(con, log, t, "aldersgrupp", "allowed_value", f"aldersgrupp is not null and aldersgrupp not in {sql_list(ALDERSGRUPPER)}", "aldersgrupp {value!r} is not one of " + ", ".join(ALDERSGRUPPER) + " or blank")
-        if "enkat" in t.columns:
-            bad += check_rows(con, log, t, "enkat", "allowed_value", f"enkat is null or enkat not in {sql_list(ENKATER)}", "enkat {value!r} is not uppdragsgivare or mottagare")
-        if "vikt" in t.columns:
-            bad += check_rows(con, log, t, "vikt", "not_finite", f"vikt is not null and not isfinite({decimal('vikt')})", "weight {value!r} is not a finite number")
-            bad += check_rows(con, log, t, "vikt", "weight", f"vikt is not null and coalesce({decimal('vikt')}, 0) <= 0 and coalesce(isfinite({decimal('vikt')}), true)",
-                              "weight {value!r} is not a number > 0")
-        if "enhet" in t.columns:
-            bad += check_rows(con, log, t, "enhet", "required_value", "enhet is null", "the unit is blank")
-            bad += check_rows(con, log, t, "enhet", "unknown_unit",
-                              f"""enhet is not null and not exists (
-                                    select 1 from raw.organisation o join _kommun_of k on k.kommunkod = o.kommunkod
-                                    where o.year = {year} and k._file = {t.name}._file and o.enhet = {t.name}.enhet)""",
-                              f"unit {{value}} is not in that municipality's organisation tree for {year}")
-        # an answer such as inf, NaN or 1e309 is a number that is not finite: one scan finds
-        # whether any file of the group has one, and only then is each column asked (the double
-        # cast runs only on the rare cells that are not whole numbers)
-        not_finite = {c: f"try_cast({q(c)} as integer) is null and not isfinite({decimal(q(c))})" for c in questions}
-        if rows(con, f"select 1 from {t.name} where " + " or ".join(not_finite.values()) + " limit 1"):
-            for c in questions:
-                bad += check_rows(con, log, t, c, "not_finite", not_finite[c], "answer {value!r} is a number that is not finite")
-        for c in questions:
-            top = catalogue[c][1]
-            bad += check_rows(con, log, t, c, "answer_scale",
-                              f"{q(c)} is not null and (try_cast({q(c)} as integer) is null or try_cast({q(c)} as integer) not between 1 and {top})"
-                              f" and coalesce(isfinite({decimal(q(c))}), true)",
-                              f"answer {{value!r}} is outside the scale (1..{top}, {top} = vet ej)")
-        # a file with any finding is not landed; the others of its group are
-        clean = "_file not in (select file from _bad_files)"
-        con.execute("create or replace temp table _bad_files (file varchar)").fetchall()
-        bad_files = [(f,) for f in {i.file for i in log.errors} if f in t.files]
-        if bad_files:
-            con.executemany("insert into _bad_files values (?)", bad_files)
-
-        def col(name, expr=None):
-            return (expr or q(name)) if name in t.columns else "null"
-        background = "kommunkod, enhet, kon, aldersgrupp, enkat, respondentgrupp"
-        # the checked rows, typed: their group of respondents (a number), weight and answer codes
-        # (blank = null); the groups numbered apart, so the answers are counted on one integer
-        con.execute(f"""create or replace temp table _rows as
-            select k.kommunkod, {col('enhet')} as enhet, {col('kon')} as kon,
-                   {col('aldersgrupp')} as aldersgrupp, {col('enkat')} as enkat,
-                   {col('respondentgrupp')} as respondentgrupp,
-                   {col('vikt', decimal('vikt'))} as vikt,
-                   {", ".join(f"try_cast({q(c)} as integer) as {q(c)}" for c in questions)}
-            from {t.name} join _kommun_of k using (_file) where {clean}""").fetchall()
-        con.execute(f"""create or replace temp table _groups as
-            select (select coalesce(max(grp), 0) from raw.respondent_group where source = $source and year = $year)
-                       + row_number() over (order by {background}) as grp, *
-            from (select {background}, count(*) as respondents, min(vikt) as vikt_min from _rows group by all)""",
-                    {"source": source, "year": year}).fetchall()
-        con.execute(f"""insert into raw.respondent_group
-            select $source, $year, grp, {background}, respondents, vikt_min from _groups""", {"source": source, "year": year}).fetchall()
-        # the answers in long form only inside this query (a blank answer has no row), counted
-        # and their weights w summed per group, question and code: w is vikt, 1 where blank, an
-        # exact decimal; a file without weights needs the count only (sum w = sum w^2 = n)
-        if "vikt" in t.columns:
-            w, sw, sw2 = "coalesce(vikt, 1.0)::decimal(38, 10) as w,", "sum(w)", "sum(w * w)"
-        else:
-            w, sw, sw2 = "", "count(*)::decimal(38, 10)", "count(*)::decimal(38, 20)"
-        con.execute(f"""insert into raw.answer_count
-            select $source, $year, grp, kolumn, answer, count(*), {sw}, {sw2}
-            from (unpivot (select g.grp, {w} {", ".join("r." + q(c) for c in questions)}
-                           from _rows r join _groups g
-                             on g.kommunkod = r.kommunkod and g.enhet is not distinct from r.enhet
-                            and g.kon is not distinct from r.kon and g.aldersgrupp is not distinct from r.aldersgrupp
-                            and g.enkat is not distinct from r.enkat and g.respondentgrupp is not distinct from r.respondentgrupp)
-                  on {", ".join(q(c) for c in questions)} into name kolumn value answer)
-            group by all""", {"source": source, "year": year}).fetchall()
-        n += con.execute("select count(*) from _rows").fetchall()[0][0]
-        con.execute("drop table _rows; drop table _groups").fetchall()
+    with csv_groups(con, [(path, rel(path, root)) for _, path in files],
+                    accept=header_check(log, required, optional, extra_allowed=catalogue)) as (found, errors):
+        for e in errors:
+            log.from_error(e)
+        for t in found:
+            # a CSV file's header was checked before it was read (header_check); an xlsx file's here
+            if isinstance(t, LoadedTable) and not check_columns(log, t, required, optional, extra_allowed=catalogue):
+                continue
+            questions = [c for c in t.columns if c in catalogue]
+            if not questions:
+                for f in t.files:
+                    log.add(f, 1, None, "required_column", "the file has none of the catalogue's question columns")
+                continue
+            if isinstance(t, CsvGroup) and _typed_rows(con, t.scan_sql(con), t.columns, questions, catalogue, id_col, year):
+                n += _land_rows(con, source, year, t.columns, questions)
+                continue
+            tables = [t]
+            if isinstance(t, CsvGroup):  # a rule is broken (or a file does not parse): name the rows
+                tables, failed = t.read(con)
+                for e in failed:
+                    log.from_error(e)
+            for table in tables:
+                n += _check_and_land(con, log, source, year, table, questions, catalogue, id_col)
     return n
+
+
+def _typed_rows(con, scan: str, columns: list[str], questions: list[str], catalogue, id_col: str, year: int) -> bool:
+    """Stream `scan` once into `_rows` (the landing's typed rows) and say whether every row keeps
+    every rule; False (and no `_rows`) if a rule is broken or a file does not parse."""
+    rules = answer_rules("src", columns, questions, catalogue, id_col, year)
+    # the answer columns' two rules (not_finite, answer_scale) break together exactly where a
+    # non-blank answer is not a whole number in 1..top: that one test on the typed value here,
+    # instead of both rules' text tests (half the scan's time); the others as written
+    row_rules = [cond for column, rule, cond, _ in rules if rule != "unique_id" and column not in questions]
+    row_rules += [f"src.{q(c)} is not null and coalesce(try_cast(src.{q(c)} as integer) not between 1 and {catalogue[c][1]}, true)"
+                  for c in questions]
+    bad = " or ".join(f"coalesce(({cond}), false)" for cond in row_rules)
+    try:
+        con.execute(f"""create or replace temp table _rows as
+            with src as ({scan})
+            select {_typed_columns(columns, questions, 'src.')}, src._file, src.{q(id_col)} as _id, {bad} as _bad
+            from src join _kommun_of k using (_file)""").fetchall()
+    except duckdb.Error:
+        con.execute("drop table if exists _rows").fetchall()
+        return False
+    broken = rows(con, f"""select (select count(*) from _rows where _bad)
+                                + (select count(*) from (select 1 from _rows where _id is not null group by _file, _id having count(*) > 1))""")[0][0]
+    if broken:
+        con.execute("drop table _rows").fetchall()
+        return False
+    return True
+
+
+def _typed_columns(columns: list[str], questions: list[str], prefix: str = "") -> str:
+    """The landing's typed columns of an answer table's rows: municipality, background, weight and
+    answer codes (blank = null)."""
+    def col(name, expr=None):
+        return (expr or prefix + q(name)) if name in columns else "null"
+    return (f"k.kommunkod, {col('enhet')} as enhet, {col('kon')} as kon, {col('aldersgrupp')} as aldersgrupp, "
+            f"{col('enkat')} as enkat, {col('respondentgrupp')} as respondentgrupp, "
+            f"{col('vikt', decimal(prefix + 'vikt'))} as vikt, "
+            + ", ".join(f"try_cast({prefix}{q(c)} as integer) as {q(c)}" for c in questions))
+
+
+def _check_and_land(con, log: IssueLog, source: str, year: int, t: LoadedTable, questions: list[str], catalogue, id_col: str) -> int:
+    """Check a read table (row numbers) rule by rule, then land the files without findings."""
+    rules = answer_rules(t.name, t.columns, questions, catalogue, id_col, year)
+    not_finite = [r for r in rules if r[1] == "not_finite" and r[0] in questions]
+    # whether any file of the group has an answer that is not finite: one scan, and only then
+    # each column is asked
+    if not rows(con, f"select 1 from {t.name} where " + " or ".join(r[2] for r in not_finite) + " limit 1"):
+        rules = [r for r in rules if r not in not_finite]
+    for column, rule, condition, message in rules:
+        check_rows(con, log, t, column, rule, condition, message)
+    # a file with any finding is not landed; the others of its group are
+    con.execute("create or replace temp table _bad_files (file varchar)").fetchall()
+    bad_files = [(f,) for f in {i.file for i in log.errors} if f in t.files]
+    if bad_files:
+        con.executemany("insert into _bad_files values (?)", bad_files)
+    con.execute(f"""create or replace temp table _rows as
+        select {_typed_columns(t.columns, questions)}
+        from {t.name} join _kommun_of k using (_file) where _file not in (select file from _bad_files)""").fetchall()
+    return _land_rows(con, source, year, t.columns, questions)
+
+
+def _land_rows(con, source: str, year: int, columns: list[str], questions: list[str]) -> int:
+    """Land `_rows` (the checked rows, typed): their groups of respondents (numbered, so the
+    answers are counted on one integer) and the answers counted per group, question and code."""
+    background = "kommunkod, enhet, kon, aldersgrupp, enkat, respondentgrupp"
+    con.execute(f"""create or replace temp table _groups as
+        select (select coalesce(max(grp), 0) from raw.respondent_group where source = $source and year = $year)
+                   + row_number() over (order by {background}) as grp, *
+        from (select {background}, count(*) as respondents, min(vikt) as vikt_min from _rows group by {background})""",
+                {"source": source, "year": year}).fetchall()
+    con.execute(f"""insert into raw.respondent_group
+        select $source, $year, grp, {background}, respondents, vikt_min from _groups""", {"source": source, "year": year}).fetchall()
+    # the answers in long form only inside this query (a blank answer has no row), counted
+    # and their weights w summed per group, question and code: w is vikt, 1 where blank, an
+    # exact decimal; a file without weights needs the count only (sum w = sum w^2 = n)
+    if "vikt" in columns:
+        w, sw, sw2 = "coalesce(vikt, 1.0)::decimal(38, 10) as w,", "sum(w)", "sum(w * w)"
+    else:
+        w, sw, sw2 = "", "count(*)::decimal(38, 10)", "count(*)::decimal(38, 20)"
+    con.execute(f"""insert into raw.answer_count
+        select $source, $year, grp, kolumn, answer, count(*), {sw}, {sw2}
+        from (unpivot (select g.grp, {w} {", ".join("r." + q(c) for c in questions)}
+                       from _rows r join _groups g
+                         on g.kommunkod = r.kommunkod and g.enhet is not distinct from r.enhet
+                        and g.kon is not distinct from r.kon and g.aldersgrupp is not distinct from r.aldersgrupp
+                        and g.enkat is not distinct from r.enkat and g.respondentgrupp is not distinct from r.respondentgrupp)
+              on {", ".join(q(c) for c in questions)} into name kolumn value answer)
+        group by all""", {"source": source, "year": year}).fetchall()
+    n = con.execute("select count(*) from _rows").fetchall()[0][0]
+    con.execute("drop table _rows; drop table _groups").fetchall()
+    return n
+
