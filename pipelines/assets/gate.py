@@ -33,9 +33,12 @@ def year_gate(context: dg.AssetExecutionContext, paths: FollowupPaths):
             years = [YearPlan(r[0], "rebuild", "built in this run") for r in con.execute(
                 "select year from audit.dbt_year where run_id = ? order by year", [context.run_id]).fetchall()]
         built = dict(con.execute("select year, passed from audit.dbt_year where run_id = ?", [context.run_id]).fetchall())
+        blocking = dict(con.execute("select year, count(*) from audit.issue where severity = 'error' group by year").fetchall())
+        # the warnings of every year that can pass, in one query per rule
+        warnings = gate_warnings(con, [yp.year for yp in years if not blocking.get(yp.year) and built.get(yp.year) is True])
         for yp in years:
             y = yp.year
-            errors = con.execute("select count(*) from audit.issue where year = ? and severity = 'error'", [y]).fetchall()[0][0]
+            errors = blocking.get(y, 0)
             passed = not errors and built.get(y) is True
             if not passed and not errors:  # never a failed year without its cause
                 con.execute("insert into audit.issue values (?, 'pipeline', null, null, null, 'not_built', ?, 'error')",
@@ -43,7 +46,7 @@ def year_gate(context: dg.AssetExecutionContext, paths: FollowupPaths):
                 errors = 1
             found = []
             if passed:
-                found = gate_warnings(con, y)
+                found = warnings[y]
                 record_warnings(con, y, found)
                 all_warnings += found
             con.execute("insert or replace into audit.year_gate values (?, ?, now(), ?)", [y, passed, context.run_id]).fetchall()

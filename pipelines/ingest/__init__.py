@@ -52,8 +52,9 @@ def record_issues(con, year: int, source: str, issues: list[Issue]) -> None:
 
 
 def insert_issues(con, issues: list[Issue]) -> None:
-    if issues:
-        con.executemany(
-            "insert into audit.issue values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(i.year, i.source, i.file, i.row, i.column, i.rule, i.message, i.severity) for i in issues],
-        )
+    """Insert findings, a few hundred rows a statement (DuckDB's executemany runs one statement a
+    row: ~0.3 ms each, seconds for a national gate's ~20,000 warnings)."""
+    for start in range(0, len(issues), 500):
+        chunk = issues[start:start + 500]
+        con.execute("insert into audit.issue values " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                    [v for i in chunk for v in (i.year, i.source, i.file, i.row, i.column, i.rule, i.message, i.severity)]).fetchall()
