@@ -321,12 +321,17 @@ def _write_full(con, result: PublishResult, build_tables: set[str], old_tables: 
     for table in YEARLY_TABLES:
         parts = []
         if table in build_tables:
-            parts.append(f"select * from b.marts.{table} where year in {passed_sql}")
+            parts.append((f"select * from b.marts.{table}", result.published_years))
         if table in old_tables:
-            parts.append(f"select * from old.marts.{table} where year in {kept_sql}")
+            parts.append((f"select * from old.marts.{table}", result.kept_years))
         if not parts:
             continue
-        con.execute(f"create table new.marts.{table} as {' union all by name '.join(parts)} order by all").fetchall()
+        con.execute(f"create table new.marts.{table} as {' union all by name '.join(p for p, _ in parts)} limit 0").fetchall()
+        # a year at a time, each sorted: the file holds year after year, each in one order (a
+        # national fct_measure_value of 18 years sorted at once spills: 15.9 s against 9.5 s)
+        for source, years in parts:
+            for year in sorted(years):
+                con.execute(f"insert into new.marts.{table} by name {source} where year = {int(year)} order by all").fetchall()
     for table in GLOBAL_TABLES:
         source = "b" if table in build_tables else ("old" if table in old_tables else None)
         if source:
@@ -354,9 +359,10 @@ def _write_incremental(con, result: PublishResult, old_years: list[int], build_t
     for table in YEARLY_TABLES:
         if drop:
             con.execute(f"delete from new.marts.{table} where year in {_years_sql(drop)}").fetchall()
-        if replaced and table in build_tables:
-            con.execute(f"insert into new.marts.{table} by name select * from b.marts.{table} "
-                        f"where year in {_years_sql(replaced)} order by all").fetchall()
+        if table in build_tables:
+            for year in sorted(replaced):  # a year at a time, as _write_full
+                con.execute(f"insert into new.marts.{table} by name select * from b.marts.{table} "
+                            f"where year = {int(year)} order by all").fetchall()
     for table in GLOBAL_TABLES:  # small: as the full rewrite does
         if table in build_tables:
             con.execute(f"drop table if exists new.marts.{table}").fetchall()
