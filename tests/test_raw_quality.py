@@ -45,12 +45,6 @@ def test_clean_landing_passes_every_suite(con):
         assert evaluated > 0 and issues == [], (source, [i.message for i in issues])
 
 
-def test_answer_outside_scale_is_caught(con):
-    con.execute("update raw.answer_count set answer = 9 where source = 'intern_enkat'").fetchall()   # 1-6: 7 = vet ej, 9 is out
-    issues, _ = validate_source(con, "intern_enkat", 2022)
-    assert rules(issues) == [("gx:expect_column_values_to_be_in_set", "within_scale")]
-
-
 def test_bad_background_is_caught(con):
     con.execute("""insert into raw.respondent_group values
         ('medarbetarenkat', 2022, 2, '0483', 'A', 'X', null, null, null, 1, null)""").fetchall()
@@ -102,12 +96,12 @@ def test_several_years_in_one_validation_blame_only_the_bad_year(con):
         assert sorted(results) == [2022, 2023]
         assert all(issues == [] and n > 0 for issues, n in results.values()), (source, results)
     con.execute("insert into raw.organisation values (2023, '0483', 'A', 'A igen', 'KOMMUN', 'enhet', 'f', 4)").fetchall()
-    con.execute("update raw.answer_count set answer = 9 where source = 'intern_enkat' and year = 2023").fetchall()
+    con.execute("update raw.respondent_group set enkat = 'x' where source = 'intern_enkat' and year = 2023").fetchall()
     org = validate_years(con, "organisation", [2022, 2023])
     assert org[2022][0] == [] and rules(org[2023][0]) == [("gx:expect_compound_columns_to_be_unique", "kommunkod,enhet")]
     assert all(i.year == 2023 for i in org[2023][0])
     enkat = validate_years(con, "intern_enkat", [2022, 2023])
-    assert enkat[2022][0] == [] and rules(enkat[2023][0]) == [("gx:expect_column_values_to_be_in_set", "within_scale")]
+    assert enkat[2022][0] == [] and rules(enkat[2023][0]) == [("gx:expect_column_values_to_be_in_set", "enkat")]
 
 
 def test_the_suites_run_in_their_own_process_and_say_the_same(con, monkeypatch):
@@ -118,7 +112,7 @@ def test_the_suites_run_in_their_own_process_and_say_the_same(con, monkeypatch):
 
     from pipelines.checks import gx_process
 
-    con.execute("update raw.answer_count set answer = 9 where source = 'intern_enkat'").fetchall()
+    con.execute("update raw.respondent_group set enkat = 'x' where source = 'intern_enkat'").fetchall()
     con.execute("update raw.kolada_value set gender = 'X'").fetchall()
     sources = ("intern_enkat", "kolada", "organisation")
 
@@ -132,7 +126,7 @@ def test_the_suites_run_in_their_own_process_and_say_the_same(con, monkeypatch):
         there = findings()
         assert gx_process._proc.pid == pid and gx_process._proc.poll() is None  # one process served all three
         assert [(s, r, c) for s, r, c, _ in there[0]] == [
-            ("intern_enkat", "gx:expect_column_values_to_be_in_set", "within_scale"),
+            ("intern_enkat", "gx:expect_column_values_to_be_in_set", "enkat"),
             ("kolada", "gx:expect_column_values_to_be_in_set", "gender")]
         os.kill(pid, 9)
         gx_process._proc.wait()

@@ -40,9 +40,12 @@ def _e(kind: str, **kwargs):
 # One grouping set per checked column (a row per distinct value, with its count), not their
 # cross product: a national Medborgarundersökning year is ~2 million value combinations but only
 # ~1,000 distinct values. Each expectation reads its own column; the other sets' rows hold null
-# there, which column expectations skip. Background is checked on the groups of respondents, the
-# answer codes on the answer counts, whose group must exist. Respondent ids are unique by the
-# file rule `unique_id`, checked on every row before anything lands (a rule is checked once).
+# there, which column expectations skip. Background is checked on the groups of respondents; of
+# the answer counts, what no file rule can see: each count's group exists and its sums are
+# positive. A rule is checked once: respondent ids are unique (`unique_id`), the answer codes are
+# on the question's scale (`answer_scale`) and the columns are in the catalogue (`unknown_column`)
+# by the file rules, on every row before anything lands (re-checking the codes here read the
+# national staff counts, 42 million rows, joined to the catalogue: 4.2 s of a 5.5 s profile).
 ANSWER_PROFILE = """
     with groups as (
         select kommunkod, kon, aldersgrupp, enkat, respondents,
@@ -50,14 +53,10 @@ ANSWER_PROFILE = """
                (enkat is not null) as enkat_given
         from raw.respondent_group where source = $source and list_contains($years, year)),
     answers as (
-        select a.kolumn, a.answer, a.n,
-               (q.kolumn is not null) as in_catalogue,
+        select a.n,
                (g.year is not null) as group_known,
-               (a.n > 0 and a.sw > 0 and a.sw2 > 0) as sums_positive,
-               (a.answer between 1 and case when q.skala = 'verbal4' then 5
-                                           else try_cast(split_part(q.skala, '-', 2) as integer) + 1 end) as within_scale
+               (a.n > 0 and a.sw > 0 and a.sw2 > 0) as sums_positive
         from raw.answer_count a
-        left join raw.question q on q.source = a.source and q.year = a.year and q.kolumn = a.kolumn
         left join (select year, grp from raw.respondent_group where source = $source and list_contains($years, year)) g
                on g.year = a.year and g.grp = a.grp
         where a.source = $source and list_contains($years, a.year))
@@ -65,9 +64,9 @@ ANSWER_PROFILE = """
     from groups
     group by grouping sets ((kommunkod), (kon), (aldersgrupp), (enkat, enkat_given), (weight_positive))
     union all by name
-    select kolumn, answer, in_catalogue, within_scale, group_known, sums_positive, sum(n) as n
+    select group_known, sums_positive, sum(n) as n
     from answers
-    group by grouping sets ((group_known), (sums_positive), (kolumn, in_catalogue), (kolumn, answer, within_scale))"""
+    group by grouping sets ((group_known), (sums_positive))"""
 
 
 def answer_suites(source: str) -> list[Suite]:
@@ -81,8 +80,6 @@ def answer_suites(source: str) -> list[Suite]:
     return [
         Suite(f"{source}.answers", ANSWER_PROFILE, (
             _e("ExpectColumnValuesToMatchRegex", column="kommunkod", regex=r"^\d{4}$"),
-            _e("ExpectColumnValuesToBeInSet", column="in_catalogue", value_set=[True]),
-            _e("ExpectColumnValuesToBeInSet", column="within_scale", value_set=[True]),
             _e("ExpectColumnValuesToBeInSet", column="group_known", value_set=[True]),
             _e("ExpectColumnValuesToBeInSet", column="sums_positive", value_set=[True]),
             _e("ExpectColumnValuesToBeInSet", column="weight_positive", value_set=[True]),
