@@ -1,0 +1,68 @@
+"""Answer files that keep every rule are checked and typed in one streamed scan
+(pipelines/ingest/surveys.py, `_typed_rows`); only a group with a broken rule is read again with
+row numbers and checked rule by rule (`_check_and_land`). Both paths land the same rows."""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from pipelines.ingest import ensure_schema, ingest, surveys
+
+from .conftest import REPO
+
+SOURCES = ("medarbetarenkat", "medborgarundersokning", "intern_enkat")
+
+
+def _land(root, year: int) -> dict[str, list]:
+    con = duckdb.connect()
+    ensure_schema(con)
+    ingest(con, root, "organisation", year)
+    for source in SOURCES:
+        n, issues = ingest(con, root, source, year)
+        assert n > 0 and not [i for i in issues if i.severity == "error"], (source, issues)
+    return {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in ("respondent_group", "answer_count")}
+
+
+def test_clean_files_take_the_scan_and_land_what_the_rule_by_rule_path_lands(monkeypatch):
+    read_again = []
+    real = surveys.CsvGroup.read
+    monkeypatch.setattr(surveys.CsvGroup, "read", lambda self, con: read_again.append(self.files) or real(self, con))
+    scanned = _land(REPO / "raw", 2022)
+    assert read_again == []  # no CSV group read a second time
+    monkeypatch.setattr(surveys, "_typed_rows", lambda *a: False)  # every group read and checked rule by rule
+    checked = _land(REPO / "raw", 2022)
+    assert read_again  # it was
+    assert scanned == checked
+    assert all(scanned[t] for t in scanned)
+
+
+def test_a_broken_rule_is_named_by_the_rule_by_rule_path(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    for source in ("organisation", "medarbetarenkat"):
+        shutil.copytree(REPO / "raw" / source / "2022", raw / source / "2022")
+    path = next(p for p in sorted((raw / "medarbetarenkat" / "2022").glob("*.csv")) if p.name != "fragor.csv")
+    data = path.read_bytes()
+    delimiter = b";" if data.split(b"\n", 1)[0].count(b";") else b","
+    lines = data.split(b"\n")
+    header = [h.strip().lower().lstrip("\ufeff") for h in lines[0].decode("utf-8", "replace").split(delimiter.decode())]
+    catalogue = (raw / "medarbetarenkat" / "2022" / "fragor.csv").read_text(encoding="utf-8-sig").lower()
+    column = next(i for i, h in enumerate(header) if h not in ("svarsid", "enhet", "kon", "kommentar") and h in catalogue)
+    fields = lines[1].split(delimiter)
+    fields[column] = b"42"  # an answer far outside any scale, on the file's line 2 (before any comment)
+    lines[1] = delimiter.join(fields)
+    path.write_bytes(b"\n".join(lines))
+    read_again = []
+    real = surveys.CsvGroup.read
+    monkeypatch.setattr(surveys.CsvGroup, "read", lambda self, con: read_again.append(self.files) or real(self, con))
+    con = duckdb.connect()
+    ensure_schema(con)
+    ingest(con, raw, "organisation", 2022)
+    _, issues = ingest(con, raw, "medarbetarenkat", 2022)
+    errors = [(i.file, i.row, i.rule) for i in issues if i.severity == "error"]
+    rel = f"medarbetarenkat/2022/{path.name}"
+    assert (rel, 2, "answer_scale") in errors or (rel, 2, "not_finite") in errors, errors
+    assert any(rel in files for files in read_again)
+    if errors and not all(e[0] == rel for e in errors):
+        pytest.fail(f"findings in other files: {errors}")
