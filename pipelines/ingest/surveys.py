@@ -284,10 +284,11 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
     """Land every municipality's answer file of `source` for `year`, aggregated per cell.
 
     Files of one shape are read, checked and landed together. The usual case, files that keep
-    every rule, costs one streamed scan: it types the rows for landing and marks any row that
-    breaks a rule (`_bad`). Only a group with a marked row, a repeated id or a file that does not
-    parse is read again with row numbers and checked rule by rule (`check_rows`), naming file,
-    row and column, so a national year costs a few scans, not one per file or rule.
+    every rule, costs one streamed scan (an xlsx file: one scan of the table it was read into):
+    it types the rows for landing and marks any row that breaks a rule (`_bad`). Only a group
+    with a marked row, a repeated id or a file that does not parse is read again with row numbers
+    and checked rule by rule (`check_rows`), naming file, row and column, so a national year
+    costs a few scans, not one per file or rule.
     What lands is one row per group of respondents with the same municipality, unit and
     background (raw.respondent_group, numbered `grp` within the source and year) and one per
     (group, question, answer code) with its count and weight sums (raw.answer_count): the
@@ -323,7 +324,9 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
                 for f in t.files:
                     log.add(f, 1, None, "required_column", "the file has none of the catalogue's question columns")
                 continue
-            if isinstance(t, CsvGroup) and _typed_rows(con, t.scan_sql(con), t.columns, questions, catalogue, id_col, year):
+            # CSV files streamed from disk; an xlsx file from the table it was read into
+            scan = t.scan_sql(con) if isinstance(t, CsvGroup) else f"select * exclude (_row) from {t.name}"
+            if _typed_rows(con, scan, t.columns, questions, catalogue, id_col, year):
                 n += _land_rows(con, source, year, t.columns, questions)
                 continue
             tables = [t]
