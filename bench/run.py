@@ -653,7 +653,7 @@ def report(result: dict) -> str:
         f"DuckDB {m.get('duckdb')}, Dagster {m.get('dagster')}, pandas {m.get('pandas')}; commit {m.get('commit')}"
         f"{' + %d uncommitted pipeline file(s)' % m['pipeline_changes'] if m.get('pipeline_changes') else ''}; load average before/after: "
         f"{result['load_before'][0]:.1f} / {result['load_after'][0]:.1f} (shared machine: other jobs ran too)",
-        f"- data: {result['raw']} — years {result['years'][0]}-{result['years'][-1]} ({len(result['years'])} Dagster year runs); "
+        f"- data: {result['raw']} — years {result['years'][0]}-{result['years'][-1]} ({len(result['years'])} years; one Dagster run of the `followup` job per command since issue 12, one run per year before); "
         f"new year = {result['new_year']}" + (" (smoke: reloaded onto the full build's warehouse)" if result.get("smoke") else ""),
         "",
         "| figure | measured (median; min-max) | target | ratio measured side by side | verdict |",
@@ -719,7 +719,7 @@ def report(result: dict) -> str:
                       f"| {st['ingest']:.1f} | {st['dbt']:.1f} | {st['checks']:.1f} | {st['publish']:.1f} | {st.get('reports', 0):.1f} | "
                       f"{st['dagster_overhead']:.1f} | {st['process_and_cli']:.1f} | {s[key]['wall_s']:.1f} |"]
             an = s[key]["dbt_anatomy"]
-            lines += ["", f"dbt steps of the {label}, summed over {s[key]['n_dagster_runs'] - 1} year run(s): Dagster step start to dbt's first node "
+            lines += ["", f"dbt steps of the {label}, summed over its {s[key]['n_dagster_runs'] - 1} Dagster run(s): Dagster step start to dbt's first node "
                       f"{an['dbt_startup']:.1f} s; models {an['dbt_nodes_models']:.1f} s; tests {an['dbt_nodes_tests']:.1f} s; "
                       f"dbt wrap-up {an['dbt_other']:.1f} s; event handling after dbt exits {an['dbt_after']:.1f} s."]
     if rp.get("wall_s") is not None:
