@@ -142,7 +142,12 @@ def test_reader_holding_the_file_is_not_blocked_and_sees_no_mixture(changed_copy
         flag.touch()
         assert reader.stdout.readline().strip() == old  # the open connection keeps its consistent old file
     finally:
-        reader.wait(timeout=60)
+        flag.touch()  # a failed assertion above must not leave the reader waiting for ever
+        try:
+            reader.wait(timeout=60)
+        finally:
+            if reader.poll() is None:
+                reader.kill()
     fresh = subprocess.run([sys.executable, "-c", READER, str(target), str(flag)], capture_output=True, text=True)
     new = fresh.stdout.splitlines()[0]
     assert new != old                                    # the next connection sees the new data
