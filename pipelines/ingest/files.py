@@ -172,16 +172,9 @@ class CsvGroup:
     def scan_sql(self, con) -> str:
         """A `select _file, <columns>` over the group's files (blank = null, trimmed, as `read`
         gives them), without `_row`. Running it raises duckdb.Error if a file does not parse."""
-        name = f"_file_map_{next(_counter)}"
-        con.execute(f"create or replace temp table {name} (path varchar, rel varchar)").fetchall()
-        con.executemany(f"insert into {name} values (?, ?)", [(m.path, m.rel) for m in self.members])
-        paths = "[" + ", ".join(_literal(m.path) for m in self.members) + "]"
-        positional = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(self.columns))) + "}"
-        select_list = ", ".join(f"nullif(trim(c{i}), '') as {_quote(c)}" for i, c in enumerate(self.columns))
-        return f"""select m.rel as _file, {select_list}
-            from read_csv({paths}, delim={_literal(self.delimiter)}, header=true, quote='"', escape='"', columns={positional},
-                          filename=true, auto_detect=false, strict_mode=true, null_padding=false, max_line_size={MAX_LINE}) r
-            join {name} m on m.path = r.filename"""
+        return f"""select m.rel as _file, {_cleaned(self.columns)}
+            from {_read_csv(self.members, self.delimiter, len(self.columns))} r
+            join {_file_map(con, self.members)} m on m.path = r.filename"""
 
 
 def _literal(value: str) -> str:
@@ -241,28 +234,43 @@ def _sniff(path: Path, rel: str) -> _Sniffed:
     return _Sniffed(rel, tmp.name, delimiter, columns, True)
 
 
+def _read_csv(members: list[_Sniffed], delimiter: str, n_columns: int, parallel: bool = True) -> str:
+    """The one `read_csv` of a group of files under the file rules: every column text, no sniffing,
+    strict fields, DuckDB's line limit; `filename` names each row's file."""
+    paths = "[" + ", ".join(_literal(m.path) for m in members) + "]"
+    positional = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns)) + "}"
+    return (f"""read_csv({paths}, delim={_literal(delimiter)}, header=true, quote='"', escape='"', columns={positional},
+                          filename=true, auto_detect=false, strict_mode=true, null_padding=false, parallel={str(parallel).lower()},
+                          max_line_size={MAX_LINE})""")
+
+
+def _cleaned(columns: list[str]) -> str:
+    """The file's columns by name, trimmed, blank = null."""
+    return ", ".join(f"nullif(trim(c{i}), '') as {_quote(c)}" for i, c in enumerate(columns))
+
+
+def _file_map(con, members: list[_Sniffed]) -> str:
+    """A temp table (path, rel) of the group's files; its name."""
+    name = f"_file_map_{next(_counter)}"
+    con.execute(f"create or replace temp table {name} (path varchar, rel varchar)").fetchall()
+    con.executemany(f"insert into {name} values (?, ?)", [(m.path, m.rel) for m in members])
+    return name
+
+
 def _read_csv_group(con, columns: list[str], delimiter: str, members: list[_Sniffed]) -> LoadedTable:
     name = f"_file_{next(_counter)}"
-    positional = {f"c{i}": "VARCHAR" for i in range(len(columns))}
-    select_list = ", ".join(f"nullif(trim(c{i}), '') as {_quote(c)}" for i, c in enumerate(columns))
-    paths = {m.path: m.rel for m in members}
-    con.execute("create or replace temp table _file_map (path varchar, rel varchar)").fetchall()
-    con.executemany("insert into _file_map values (?, ?)", list(paths.items()))
+    file_map = _file_map(con, members)
     # row_number() over () follows the scan order (single-threaded per file, files in list
     # order); a file's first data row is its line 2.
     con.execute(
         f"""create or replace temp table {name} as
         with scanned as materialized (
             select filename as _path, row_number() over () as _n, *
-            from read_csv(?, delim=?, header=true, quote='"', escape='"', columns=?, filename=true,
-                          auto_detect=false, strict_mode=true, null_padding=false, parallel=false,
-                          max_line_size={MAX_LINE})),
+            from {_read_csv(members, delimiter, len(columns), parallel=False)}),
         -- each file's first row by a grouping (a partitioned window sorted ~20 % slower)
         first_rows as (select _path, min(_n) as _first from scanned group by _path)
-        select m.rel as _file, (_n - _first + 2)::bigint as _row, {select_list}
-        from scanned join first_rows using (_path) join _file_map m on m.path = scanned._path""",
-        [list(paths), delimiter, positional],
-    ).fetchall()
+        select m.rel as _file, (_n - _first + 2)::bigint as _row, {_cleaned(columns)}
+        from scanned join first_rows using (_path) join {file_map} m on m.path = scanned._path""").fetchall()
     n = con.execute(f"select count(*) from {name}").fetchall()[0][0]
     return LoadedTable(name, columns, tuple(m.rel for m in members), n)
 
