@@ -21,7 +21,7 @@ HOSTILE = [
     "a: 0486\nb: '0486'\nc: 017\nd: 1_000\ne: 0x1F\nf: 1:30\n", "a: yes\nb: No\nc: on\n", "a: !!null ''\n",
     "? !!str 1\n: a\n1: b\n", "a: {b: [1, {c: d}]}\n", "- - - x\n", "a: !!int x\n", "a: !!bool maybe\n",
     "!!map {a: 1}\n", "!!seq\n- a\n", "a: !!set\n  ? x\n  ? [y]\n", "a: " + "[" * 3000 + "]" * 3000 + "\n",
-    "a: " + "9" * 5000 + "\n",
+    "a: " + "9" * 5000 + "\n", "? [1]\n: a\nb: 1\nb: 2\n",  # the repeated key is refused before the list key is built
 ]
 
 

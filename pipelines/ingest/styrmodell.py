@@ -65,8 +65,11 @@ class Refused(Exception):
         self.row, self.column, self.rule, self.message = row, column, rule, message
 
 
-def _construct_mapping(loader, node, deep=False):
+def _key_lines(node) -> dict:
+    """The line of each plain key of a mapping node, after refusing a merge key (<<) or a key
+    repeated in the mapping, before anything of the mapping is built."""
     seen: dict = {}
+    keylines: dict = {}
     for key, _ in node.value:
         if not isinstance(key, yaml.ScalarNode):
             continue
@@ -79,9 +82,16 @@ def _construct_mapping(loader, node, deep=False):
                           f"key {shown_value(key.value)} appears a second time in the same mapping (first on line "
                           f"{seen[key.tag, key.value]}): YAML would silently keep the last one; keep one")
         seen[key.tag, key.value] = line
+        keylines[key.value] = line
+    return keylines
+
+
+def _construct_mapping(loader, node, deep=False):
+    """PyYAML's constructor for mappings of `_LineLoader` (the nodes `_build` leaves to it)."""
+    keylines = _key_lines(node)
     mapping = _Mapping(yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=True))
     mapping.line = node.start_mark.line + 1
-    mapping.keylines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    mapping.keylines = keylines
     return mapping
 
 
@@ -141,21 +151,9 @@ def _build(loader, node):
 def _build_mapping(loader, node) -> _Mapping:
     """A mapping as `_construct_mapping` builds it (a repeated key or a merge key refused, the
     lines kept), its keys and values built by `_build`."""
+    keylines = _key_lines(node)
     mapping = _Mapping()
-    keylines = {}
-    seen: dict = {}
     for key_node, value_node in node.value:
-        if key_node.__class__ is _ScalarNode:
-            line = key_node.start_mark.line + 1
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise Refused(line, None, "yaml_anchor", "a merge key (<<) copies another mapping's keys: goal models need none, "
-                                                         "write the keys out")
-            if (key_node.tag, key_node.value) in seen:
-                raise Refused(line, clean(key_node.value), "duplicate_key",
-                              f"key {shown_value(key_node.value)} appears a second time in the same mapping (first on line "
-                              f"{seen[key_node.tag, key_node.value]}): YAML would silently keep the last one; keep one")
-            seen[key_node.tag, key_node.value] = line
-            keylines[key_node.value] = line
         key = _build(loader, key_node)
         if not isinstance(key, Hashable):
             raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
