@@ -22,6 +22,8 @@ HOSTILE = [
     "? !!str 1\n: a\n1: b\n", "a: {b: [1, {c: d}]}\n", "- - - x\n", "a: !!int x\n", "a: !!bool maybe\n",
     "!!map {a: 1}\n", "!!seq\n- a\n", "a: !!set\n  ? x\n  ? [y]\n", "a: " + "[" * 3000 + "]" * 3000 + "\n",
     "a: " + "9" * 5000 + "\n", "? [1]\n: a\nb: 1\nb: 2\n",  # the repeated key is refused before the list key is built
+    # a scalar tagged as a collection: PyYAML refuses it (its constructors for these are generators)
+    "a: !!seq x\n", "a: !!map x\n", "a: !!set x\n", "a: !!omap x\n", "a: !!pairs x\n",
 ]
 
 

@@ -124,23 +124,25 @@ def _first_anchor_or_alias(text: str) -> tuple[int, str] | None:
 
 
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
+# the scalars whose SafeConstructor function returns the value (those of !!seq, !!set, !!omap ...
+# are generators that PyYAML's constructor drives, and refuse a scalar node)
+_PLAIN_SCALARS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float"))
 _ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
 
 def _build(loader, node):
     """The Python value of a composed node: what `yaml.load` with `_LineLoader` returns, built by
-    one recursive function for the nodes goal models are made of (plain text, the other scalars by
-    their SafeConstructor function, lists, mappings with their lines) instead of PyYAML's general
+    one recursive function for the nodes goal models are made of (text, null, booleans and numbers
+    by their SafeConstructor function, lists, mappings with their lines) instead of PyYAML's general
     constructor, whose bookkeeping per node was half of a national year's parse (1.15 s for 290
-    files). Any other node (a tagged list such as !!set or !!omap, an unknown tag) goes to that
+    files). Any other node (a timestamp, !!set, !!omap, a scalar tagged !!seq, an unknown tag) goes to that
     general constructor, which builds it or raises exactly as `yaml.load` would."""
     cls, tag = node.__class__, node.tag
     if cls is _ScalarNode:
         if tag == _STR:
             return node.value
-        constructor = loader.yaml_constructors.get(tag)
-        if constructor is not None:
-            return constructor(loader, node)
+        if tag in _PLAIN_SCALARS:
+            return loader.yaml_constructors[tag](loader, node)
     elif cls is _SequenceNode and tag == _SEQ:
         return [_build(loader, item) for item in node.value]
     elif cls is _MappingNode and tag == _MAP:
