@@ -22,7 +22,7 @@ def _land(root, year: int) -> dict[str, list]:
     for source in SOURCES:
         n, issues = ingest(con, root, source, year)
         assert n > 0 and not [i for i in issues if i.severity == "error"], (source, issues)
-    return {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in ("respondent_group", "answer_count")}
+    return {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in ("respondent_group", "answer_sum")}
 
 
 def test_clean_files_take_the_scan_and_land_what_the_rule_by_rule_path_lands(monkeypatch):

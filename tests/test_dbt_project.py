@@ -230,7 +230,7 @@ def test_row_counts_and_column_schemas_from_the_catalog(build, tmp_path):
     assert meta["model.followup.dim_goal"]["dagster/row_count"] == 1
     assert meta["model.followup.dim_kommun"]["dagster/row_count"] == 1  # 0000 Riket; the empty build reads no seed rows
     assert meta["model.followup.fct_measure_value"]["dagster/row_count"] == 0
-    assert "dagster/row_count" not in meta["model.followup.stg_survey__answer_counts"]  # a view: no stored rows
+    assert "dagster/row_count" not in meta["model.followup.stg_survey__answer_sums"]  # a view: no stored rows
     built = {n["unique_id"] for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")}
     assert set(meta) == built
 
@@ -239,9 +239,10 @@ def test_row_counts_and_column_schemas_from_the_catalog(build, tmp_path):
     assert [c.name for c in schema.columns] == list(yaml_columns)
     assert {c.name: c.type for c in schema.columns}["value"] == "DOUBLE"
     assert all(c.description == yaml_columns[c.name]["description"] for c in schema.columns)
-    answers = meta["model.followup.stg_survey__answer_counts"]["dagster/column_schema"]
+    answers = meta["model.followup.stg_survey__answer_sums"]["dagster/column_schema"]
     assert [(c.name, c.type) for c in answers.columns] == [
-        ("source", "VARCHAR"), ("year", "INTEGER"), ("grp", "INTEGER"), ("kolumn", "VARCHAR"), ("answer", "INTEGER"), ("n", "BIGINT"), ("sw", "DECIMAL(38,10)"), ("sw2", "DECIMAL(38,20)")]
+        ("source", "VARCHAR"), ("year", "INTEGER"), ("grp", "INTEGER"), ("kolumn", "VARCHAR"), ("n", "BIGINT"), ("sw", "DECIMAL(38,10)"),
+        ("sw_answer", "DECIMAL(38,10)"), ("sw_answer2", "DECIMAL(38,10)"), ("sw_top2", "DECIMAL(38,10)"), ("sw2", "DECIMAL(38,20)")]
 
 
 def test_the_metadata_reaches_the_materialization_of_its_model():

@@ -23,10 +23,10 @@ def con():
         ('medarbetarenkat', 2022, 1, '0483', 'A', 'K', null, null, null, 1, null),
         ('medborgarundersokning', 2022, 1, '0483', null, 'M', '25-34', null, null, 1, 1.5),
         ('intern_enkat', 2022, 1, '0483', 'A', null, null, 'mottagare', 'Socialförvaltningen', 1, null)""").fetchall()
-    c.execute("""insert into raw.answer_count values
-        ('medarbetarenkat', 2022, 1, 'q1', 4, 1, 1, 1),
-        ('medborgarundersokning', 2022, 1, 'b', 2, 1, 1.5, 2.25),
-        ('intern_enkat', 2022, 1, 's', 7, 1, 1, 1)""").fetchall()
+    c.execute("""insert into raw.answer_sum values
+        ('medarbetarenkat', 2022, 1, 'q1', 1, 1, 4, 16, 0, 1),
+        ('medborgarundersokning', 2022, 1, 'b', 1, 1.5, 3, 6, 1.5, 2.25),
+        ('intern_enkat', 2022, 1, 's', 1, 1, 6, 36, 0, 1)""").fetchall()
     c.execute("insert into raw.kolada_value values (2022, 'U00200', '0483', 'T', 80.6, 'k.json', 2)").fetchall()
     c.execute("insert into raw.goal values (2022, '0483', 'G1', 'Mål', 'vision', null, 'KOMMUN', null, 0, 5)").fetchall()
     c.execute("insert into raw.indicator values (2022, '0483', 'G1', 'I1', 'kolada.U00200', null, 80, 'hogre', null, null, 1.0, 0, 7)").fetchall()
@@ -39,7 +39,6 @@ def rules(issues):
 
 
 def test_clean_landing_passes_every_suite(con):
-    con.execute("update raw.answer_count set answer = 7 where source = 'intern_enkat'").fetchall()  # 1-6 scale: 7 = vet ej, valid
     for source in ("organisation", "kolada", "styrmodell", "medarbetarenkat", "medborgarundersokning", "intern_enkat"):
         issues, evaluated = validate_source(con, source, 2022)
         assert evaluated > 0 and issues == [], (source, [i.message for i in issues])
@@ -48,17 +47,17 @@ def test_clean_landing_passes_every_suite(con):
 def test_bad_background_is_caught(con):
     con.execute("""insert into raw.respondent_group values
         ('medarbetarenkat', 2022, 2, '0483', 'A', 'X', null, null, null, 1, null)""").fetchall()
-    con.execute("insert into raw.answer_count values ('medarbetarenkat', 2022, 2, 'q1', 3, 1, 1, 1)").fetchall()
+    con.execute("insert into raw.answer_sum values ('medarbetarenkat', 2022, 2, 'q1', 1, 1, 3, 9, 0, 1)").fetchall()
     issues, _ = validate_source(con, "medarbetarenkat", 2022)
     assert rules(issues) == [("gx:expect_column_values_to_be_in_set", "kon")]
 
 
 def test_answers_of_an_unknown_group_or_without_weight_are_caught(con):
-    con.execute("insert into raw.answer_count values ('medarbetarenkat', 2022, 99, 'q1', 3, 1, 1, 1)").fetchall()
+    con.execute("insert into raw.answer_sum values ('medarbetarenkat', 2022, 99, 'q1', 1, 1, 3, 9, 0, 1)").fetchall()
     issues, _ = validate_source(con, "medarbetarenkat", 2022)
     assert rules(issues) == [("gx:expect_column_values_to_be_in_set", "group_known")]
-    con.execute("delete from raw.answer_count where grp = 99").fetchall()
-    con.execute("update raw.answer_count set sw = 0 where source = 'medarbetarenkat'").fetchall()
+    con.execute("delete from raw.answer_sum where grp = 99").fetchall()
+    con.execute("update raw.answer_sum set sw = 0 where source = 'medarbetarenkat'").fetchall()
     issues, _ = validate_source(con, "medarbetarenkat", 2022)
     assert rules(issues) == [("gx:expect_column_values_to_be_in_set", "sums_positive")]
 
@@ -80,7 +79,7 @@ def test_organisation_kolada_and_goal_model(con):
 
 
 def _copy_year(con, to_year: int):
-    for t in ("organisation", "question", "respondent_group", "answer_count", "kolada_value", "goal", "indicator", "activity"):
+    for t in ("organisation", "question", "respondent_group", "answer_sum", "kolada_value", "goal", "indicator", "activity"):
         con.execute(f"insert into raw.{t} select * replace ({to_year} as year) from raw.{t} where year = 2022").fetchall()
 
 
@@ -89,7 +88,6 @@ def test_several_years_in_one_validation_blame_only_the_bad_year(con):
     a defect in one year is that year's finding only."""
     from pipelines.checks.raw_quality import validate_years
 
-    con.execute("update raw.answer_count set answer = 7 where source = 'intern_enkat'").fetchall()
     _copy_year(con, 2023)
     for source in ("organisation", "kolada", "styrmodell", "medarbetarenkat", "medborgarundersokning", "intern_enkat"):
         results = validate_years(con, source, [2022, 2023])

@@ -29,9 +29,9 @@ DESCRIPTIONS = {
 TABLES = {
     "organisation": ["organisation"],
     "styrmodell": ["goal_setting", "band", "goal", "indicator", "activity"],
-    "medarbetarenkat": ["medarbetarenkat_question", "medarbetarenkat_respondent_group", "medarbetarenkat_answer_count"],
-    "medborgarundersokning": ["medborgarundersokning_question", "medborgarundersokning_respondent_group", "medborgarundersokning_answer_count"],
-    "intern_enkat": ["intern_enkat_question", "intern_enkat_respondent_group", "intern_enkat_answer_count"],
+    "medarbetarenkat": ["medarbetarenkat_question", "medarbetarenkat_respondent_group", "medarbetarenkat_answer_sum"],
+    "medborgarundersokning": ["medborgarundersokning_question", "medborgarundersokning_respondent_group", "medborgarundersokning_answer_sum"],
+    "intern_enkat": ["intern_enkat_question", "intern_enkat_respondent_group", "intern_enkat_answer_sum"],
     "kolada": ["kolada_value", "kpi"],
 }
 # Answers need the year's unit tree; so do goals (their units).

@@ -56,7 +56,7 @@ ANSWER_PROFILE = """
         select a.n,
                (g.year is not null) as group_known,
                (a.n > 0 and a.sw > 0 and a.sw2 > 0) as sums_positive
-        from raw.answer_count a
+        from raw.answer_sum a
         left join (select year, grp from raw.respondent_group where source = $source and list_contains($years, year)) g
                on g.year = a.year and g.grp = a.grp
         where a.source = $source and list_contains($years, a.year))

@@ -18,13 +18,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     # raw.answer (one row per respondent and per answer): drop them. Each year's load state names
     # the ingest code it was loaded with, so `followup run` loads those years again and
     # `followup publish` does not rebuild them from tables that are gone (pipelines/plan.py).
-    for old in ("answer", "respondent"):
+    # A build database from before the answers landed as sums per group and question holds
+    # raw.answer_count (one row per group, question and answer code): dropped the same way.
+    for old in ("answer", "respondent", "answer_count"):
         con.execute(f"drop table if exists raw.{old}").fetchall()
     if con.execute("""select count(*) from duckdb_columns() where schema_name = 'raw'
-                      and table_name = 'answer_count' and column_name = 'kommunkod'""").fetchall()[0][0]:
-        con.execute("drop table raw.answer_count; drop table raw.respondent_group").fetchall()  # before grp
+                      and table_name = 'respondent_group' and column_name = 'grp'""").fetchall() == [(0,)] and \
+            con.execute("""select count(*) from duckdb_tables() where schema_name = 'raw'
+                           and table_name = 'respondent_group'""").fetchall()[0][0]:
+        con.execute("drop table raw.respondent_group").fetchall()  # before grp
     if con.execute("select count(*) from duckdb_schemas() where schema_name = 'staging'").fetchall()[0][0]:
-        for old in ("stg_survey__answers", "stg_survey__respondents"):  # the models that read them
+        for old in ("stg_survey__answers", "stg_survey__respondents", "stg_survey__answer_counts"):  # the models that read them
             con.execute(f"drop view if exists staging.{old}").fetchall()
     con.execute(SCHEMA_SQL).fetchall()
 

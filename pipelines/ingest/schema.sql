@@ -15,18 +15,20 @@ create table if not exists raw.question (
 -- A survey year lands aggregated, never respondent by respondent: the file rules check every
 -- row of the answer files, and then each group of respondents with the same municipality, unit
 -- and background (a cell, numbered grp within the source and year) lands as one row of
--- respondent_group, and its answers as one row per (grp, question, answer code) of
--- answer_count, with the sums the models need (n, sum w, sum w^2; w = vikt, 1 where the file
--- has none, as an exact decimal so that sums do not depend on the order of addition). No
--- respondent id and no answer of one person is kept.
+-- respondent_group, and its valid answers (codes 1..K of the question's scale) as one row per
+-- (grp, question) of answer_sum: n, and the sums of w, w a, w a^2, w over the answers 1-2 and
+-- w^2 (a = the answer code; w = vikt, 1 where the file has none, as an exact decimal so that
+-- sums do not depend on the order of addition). No respondent id and no answer of one person
+-- is kept.
 create table if not exists raw.respondent_group (
     source varchar, year integer, grp integer, kommunkod varchar, enhet varchar, kon varchar,
     aldersgrupp varchar, enkat varchar, respondentgrupp varchar,
     respondents bigint, vikt_min double);
 
-create table if not exists raw.answer_count (
-    source varchar, year integer, grp integer, kolumn varchar, answer integer,
-    n bigint, sw decimal(38, 10), sw2 decimal(38, 20));
+create table if not exists raw.answer_sum (
+    source varchar, year integer, grp integer, kolumn varchar,
+    n bigint, sw decimal(38, 10), sw_answer decimal(38, 10), sw_answer2 decimal(38, 10),
+    sw_top2 decimal(38, 10), sw2 decimal(38, 20));
 
 create table if not exists raw.kolada_value (
     year integer, kpi varchar, kommunkod varchar, gender varchar, value double,
