@@ -14,6 +14,7 @@ from .conftest import REPO, e2e_two_years, run_once
 
 MODELS = ("int_survey__answer_stats", "int_survey__question_cells", "int_survey__question_cells_suppressed",
           "int_survey__aggregate_cells_suppressed")
+BY_YEAR = MODELS[1:]  # int_survey__answer_stats is a view (a join of the landed sums), read by question_cells
 
 
 def rows(db: Path) -> dict[str, list]:
@@ -28,7 +29,7 @@ def test_a_run_builds_the_survey_models_a_year_at_a_time_with_the_same_rows(tmp_
     raw, wh = e2e_two_years(tmp_path / "raw"), tmp_path / "wh"
     assert run_once(raw, wh, "run", "--no-reports") == 0
     events = [json.loads(line) for line in (wh / ".build" / "dbt" / "dbt.log").read_text().splitlines() if line.startswith("{")]
-    for model in MODELS:
+    for model in BY_YEAR:
         sql = [e["data"]["sql"] for e in events if e["info"]["name"] == "SQLQuery"
                and e["data"].get("node_info", {}).get("unique_id") == f"model.followup.{model}"]
         assert any("in (2021)" in s for s in sql) and any("in (2022)" in s for s in sql), model

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental_by_year') }}
+{{ config(materialized='view') }}
 -- Valid answers (not "vet ej", not blank), summed per unit and background combination:
 -- the sufficient statistics every cell is made of.
 --
@@ -23,4 +23,3 @@ join {{ ref('stg_survey__questions') }} q
   on q.source = a.source and q.year = a.year and q.kolumn = a.kolumn
 join {{ ref('stg_survey__respondent_groups') }} g
   on g.source = a.source and g.year = a.year and g.grp = a.grp
-where {{ year_filter('a.year') }}
