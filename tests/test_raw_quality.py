@@ -120,21 +120,21 @@ def test_the_suites_run_in_their_own_process_and_say_the_same(con, monkeypatch):
 
     gx_process.start()
     try:
-        pid = gx_process._proc.pid
+        pid = gx_process._worker.proc.pid
         there = findings()
-        assert gx_process._proc.pid == pid and gx_process._proc.poll() is None  # one process served all three
+        assert gx_process._worker.proc.pid == pid and gx_process._worker.proc.poll() is None  # one process served all three
         assert [(s, r, c) for s, r, c, _ in there[0]] == [
             ("intern_enkat", "gx:expect_column_values_to_be_in_set", "enkat"),
             ("kolada", "gx:expect_column_values_to_be_in_set", "gender")]
         os.kill(pid, 9)
-        gx_process._proc.wait()
-        assert findings() == there and gx_process._proc.pid != pid  # started again
+        gx_process._worker.proc.wait()
+        assert findings() == there and gx_process._worker.proc.pid != pid  # started again
         gx_process.stop()
         monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # no process can start
-        assert findings() == there and gx_process._proc is None  # validated here
+        assert findings() == there and gx_process._worker.proc is None  # validated here
     finally:
         gx_process.stop()
-    assert gx_process._proc is None
+    assert gx_process._worker.proc is None
 
 
 def test_the_gx_process_ends_with_its_parent(tmp_path):
@@ -146,7 +146,7 @@ def test_the_gx_process_ends_with_its_parent(tmp_path):
     parent = subprocess.Popen([sys.executable, "-c", (
         "import sys, time\n"
         "from pipelines.checks import gx_process\n"
-        "gx_process.start(); print(gx_process._proc.pid, flush=True); time.sleep(600)")],
+        "gx_process.start(); print(gx_process._worker.proc.pid, flush=True); time.sleep(600)")],
         stdout=subprocess.PIPE, text=True)
     child = int(parent.stdout.readline())
     time.sleep(1.0)  # it is importing GX now

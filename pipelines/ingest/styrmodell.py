@@ -286,6 +286,34 @@ def known_measures(con, root: Path, log: IssueLog) -> tuple[set[str], int]:
     return out, unreadable
 
 
+_known: dict = {}
+
+
+def _known_measures_once(con, root: Path, log: IssueLog) -> tuple[set[str], int]:
+    """known_measures, read once for all the years a run loads: it reads every year's catalogues
+    and Kolada files, the same for each goal-model year (~0.2 s a national year). Kept while the
+    names, sizes and modification times of those files stay the same; its warnings go to `log`
+    each time, as when it was read for the year."""
+    paths = sorted(root.glob("*/*/fragor.csv")) + sorted((root / "kolada").glob("*"))
+    key = (str(root), tuple((str(p), *((st.st_mtime_ns, st.st_size, st.st_ino) if (st := _stat(p)) else ())) for p in paths))
+    if key not in _known:
+        found = IssueLog(None, "styrmodell")
+        measures, unreadable = known_measures(con, root, found)
+        _known.clear()
+        _known[key] = (measures, unreadable, [(i.file, i.row, i.column, i.rule, i.message, i.severity) for i in found.issues])
+    measures, unreadable, warnings = _known[key]
+    for file, row, column, rule, message, severity in warnings:
+        log.add(file, row, column, rule, message, severity=severity)
+    return measures, unreadable
+
+
+def _stat(path: Path):
+    try:
+        return path.stat()
+    except OSError:  # a dangling link, a loop: known_measures reports it
+        return None
+
+
 def _num(value):
     if value is None:
         return None
@@ -297,47 +325,81 @@ def _num(value):
     return number
 
 
+def _read_one(path: str, file: str, kod: str, year: int, known, tree) -> tuple[bool, list, dict | None]:
+    """Read, parse and check one goal model: (parsed, its findings, its tables or None)."""
+    log = IssueLog(year, "styrmodell")
+    try:
+        doc = read_goal_model(Path(path).read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as e:
+        log.add(file, None, None, "encoding", f"a goal model must be UTF-8: {e}")
+        return False, log.issues, None
+    except Refused as e:
+        log.add(file, e.row, e.column, e.rule, e.message)
+        return False, log.issues, None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        log.add(file, mark.line + 1 if mark else None, None, "parse", f"not valid YAML: {getattr(e, 'problem', None) or e}")
+        return False, log.issues, None
+    return True, log.issues, _validate(doc, file, kod, year, log, known, tree)
+
+
+def _read_many(items: list[tuple[str, str, str]], year: int, known, trees: dict) -> list:
+    """_read_one for each (path, file, kommunkod) of `items`, in order (what goal_readers.py
+    gives each of its processes)."""
+    return [_read_one(path, file, kod, year, known, trees.get(kod, (set(), None))) for path, file, kod in items]
+
+
 def load_styrmodell(con, root: Path, year: int, log: IssueLog) -> int:
     for table in ("goal_setting", "band", "goal", "indicator", "activity"):
         con.execute(f"delete from raw.{table} where year = ?", [year]).fetchall()
     folder = root / "styrmodell" / str(year)
     if not folder.is_dir():
         return 0
-    measures = None
-    n = 0
-    landed: dict[str, list[dict]] = {}
+    # the folder in order: a file's own findings (its name, a refused link) or the file to read
+    entries: list[tuple] = []
     for path in rawfiles.entries(folder):
         if path.is_dir():  # a sub-folder (or a link to one) holds no goal model of the year
             continue
         file = rel(path, root)
         refused = rawfiles.refusal(path, root)
         if refused:
-            log.from_error(refused)
+            entries.append(("refused", refused))
             continue
         m = YML_RE.match(path.name)
         if not m:
-            log.add(file, None, None, "file_name", "unexpected file: expected <kommunkod>.yml")
+            entries.append(("issue", (file, None, None, "file_name", "unexpected file: expected <kommunkod>.yml")))
             continue
         kod = m.group(1)
         if kod not in config.kommun_codes():
-            log.add(file, None, None, "kommunkod", f"{kod} is not a Swedish municipality code")
+            entries.append(("issue", (file, None, None, "kommunkod", f"{kod} is not a Swedish municipality code")))
             continue
-        try:
-            doc = read_goal_model(path.read_text(encoding="utf-8-sig"))
-        except UnicodeDecodeError as e:
-            log.add(file, None, None, "encoding", f"a goal model must be UTF-8: {e}")
+        entries.append(("read", (str(path), file, kod)))
+    items = [e[1] for e in entries if e[0] == "read"]
+    results = iter(())
+    known_log = IssueLog(year, "styrmodell")
+    if items:
+        from . import goal_readers  # (not at the top: the readers' own `python -m` imports this module)
+
+        goal_readers.start(len(items))  # they start while the catalogues are read
+        measures = _known_measures_once(con, root, known_log)
+        results = iter(goal_readers.read_all(items, year, measures, _unit_trees(con, year)))
+    # findings in the order the files come: the catalogues' warnings (known_measures) before
+    # those of the first goal model that parses, as when each file was read in turn
+    n = 0
+    parsed_any = False
+    landed: dict[str, list[dict]] = {}
+    for kind, value in entries:
+        if kind == "refused":
+            log.from_error(value)
             continue
-        except Refused as e:
-            log.add(file, e.row, e.column, e.rule, e.message)
+        if kind == "issue":
+            log.add(*value)
             continue
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-            log.add(file, mark.line + 1 if mark else None, None, "parse", f"not valid YAML: {getattr(e, 'problem', None) or e}")
-            continue
-        if measures is None:
-            measures = known_measures(con, root, log)
-            trees = _unit_trees(con, year)
-        tables = _validate(doc, file, kod, year, log, measures, trees.get(kod, (set(), None)))
+        parsed, issues, tables = next(results)
+        if parsed and not parsed_any:
+            log.issues.extend(known_log.issues)
+            parsed_any = True
+        log.issues.extend(issues)
         if tables is None:
             continue
         for name, records in tables.items():

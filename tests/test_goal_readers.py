@@ -1,0 +1,77 @@
+"""Goal models of a year with many files are read by two processes of our own
+(pipelines/ingest/goal_readers.py): the findings, in their order, and the landed rows are those of
+reading every file in this process, also when a reader has died."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import duckdb
+import pytest
+
+from pipelines.ingest import ensure_schema, goal_readers, ingest
+
+from .conftest import REPO
+
+TABLES = ("goal_setting", "band", "goal", "indicator", "activity")
+
+
+@pytest.fixture
+def raw(tmp_path):
+    """The demo's 2022 goal models and trees, and files that break rules between them."""
+    raw = tmp_path / "raw"
+    for source in ("organisation", "styrmodell", "medarbetarenkat", "medborgarundersokning", "intern_enkat"):
+        shutil.copytree(REPO / "raw" / source / "2022", raw / source / "2022")
+    shutil.copytree(REPO / "raw" / "kolada", raw / "kolada")
+    folder = raw / "styrmodell" / "2022"
+    good = (folder / "0483.yml").read_text(encoding="utf-8")
+    (folder / "0114.yml").write_text(good, encoding="utf-8")  # no organisation tree of 0114
+    (folder / "0115.yml").write_text("mal: [\n", encoding="utf-8")  # not YAML
+    (folder / "0117.yml").write_text("a: &x 1\nb: *x\n", encoding="utf-8")  # an anchor
+    (folder / "0120.yml").write_text(good.replace("minsta_antal_svar", "minsta_antal_svar: 1\nx"), encoding="utf-8")
+    (folder / "9999.yml").write_text(good, encoding="utf-8")  # no municipality
+    (folder / "notes.txt").write_text("x", encoding="utf-8")
+    (folder / "0123.yml").write_bytes(b"mal: \xff\n")  # not UTF-8
+    return raw
+
+
+def _load(raw) -> tuple[list, dict]:
+    con = duckdb.connect()
+    ensure_schema(con)
+    ingest(con, raw, "organisation", 2022)
+    n, issues = ingest(con, raw, "styrmodell", 2022)
+    return issues, {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in TABLES}
+
+
+def test_the_readers_give_what_this_process_gives(raw, monkeypatch):
+    here = _load(raw)
+    assert {r[1] for r in here[1]["goal_setting"]} == {"0483", "0884"}
+    assert {i.rule for i in here[0]} >= {"parse", "yaml_anchor", "kommunkod", "file_name", "encoding", "missing_file"}
+    assert all(here[1][t] for t in ("goal_setting", "goal", "indicator"))
+    monkeypatch.setattr(goal_readers, "PARALLEL_FILES", 1)
+    sent = []
+    real = goal_readers.WorkerProcess.send
+    monkeypatch.setattr(goal_readers.WorkerProcess, "send", lambda self, request: sent.append(len(request[0])) or real(self, request))
+    try:
+        assert _load(raw) == here
+        assert sent == [4, 3]  # the seven goal models to read (9999 is no municipality), split in two
+        assert all(r.proc is not None and r.proc.poll() is None for r in goal_readers._readers)
+        os.kill(goal_readers._readers[0].proc.pid, 9)  # a reader dies: its half is read here
+        goal_readers._readers[0].proc.wait()
+        assert _load(raw) == here
+    finally:
+        for r in goal_readers._readers:
+            r.stop()
+
+
+def test_the_measures_read_once_follow_a_changed_catalogue(raw):
+    """The measure codes an indicator may point at are read once for a run's years
+    (styrmodell._known_measures_once); a catalogue changed since is read again."""
+    def unknown():
+        issues, _ = _load(raw)
+        return sorted(i.message.split()[1] for i in issues if i.rule == "unknown_measure" and i.file.endswith("0483.yml"))
+
+    assert unknown() == []
+    catalogue = raw / "medborgarundersokning" / "2022" / "fragor.csv"
+    catalogue.write_text(catalogue.read_text(encoding="utf-8").replace(";VERKSAMHETER;", ";VERKSAMHET;"), encoding="utf-8")
+    assert unknown() == ["KF1-1"]
