@@ -27,6 +27,7 @@ from .. import config, dbt_runner, dbt_views
 from ..checks import gx_process
 from ..dbt_metadata import DescribedDbtTranslator, with_table_metadata
 from ..faults import is_environment_text
+from ..ingest import goal_readers
 from ..lines import fmt_int, say
 from ..plan import read_plan
 from ..resources import FollowupPaths
@@ -169,7 +170,9 @@ def followup_dbt_models(context: dg.AssetExecutionContext, paths: FollowupPaths)
         say(context, "dbt       skipped  (no year to build)")
         yield dg.MaterializeResult(asset_key=DBT_BUILD, metadata={"years": "[]", "failed_years": "[]"})
         return
-    gx_process.stop()  # every ingest (and so every GX suite) of the run is done: free its memory for dbt
+    # every ingest (and so every GX suite and goal model) of the run is done: free their memory for dbt
+    gx_process.stop()
+    goal_readers.stop()
     with paths.build_connection() as con:  # the years dbt builds (see dbt_project/macros/partitions.sql)
         con.execute("create or replace table audit.build_year as select unnest(?::integer[]) as year", [years]).fetchall()
         views_kept = dbt_views.unchanged(con, _manifest)

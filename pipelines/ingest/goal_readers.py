@@ -4,9 +4,10 @@ A national year's 290 goal models take ~1.5 s of pure Python (parse and checks) 
 while the machine's other core waits. With at least `PARALLEL_FILES` files in a year,
 `read_all` splits them in two and each half is read, parsed and checked (styrmodell._read_many)
 by a `WorkerProcess` (pipelines/worker_process.py): `python -m pipelines.ingest.goal_readers`,
-started on first use and kept for the process's later years, ended with it. The findings and
-tables come back in the files' order. A reader that cannot start or dies leaves its half to this
-process: the result is the same, only the time differs. Fewer files are read here directly.
+started on first use and kept for the process's later years, ended with it or when the run's
+ingest is done (`stop`). The findings and tables come back in the files' order. A reader that
+cannot start or dies leaves its half to this process: the result is the same, only the time
+differs. Fewer files are read here directly.
 """
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ def start(files: int) -> None:
     if files >= PARALLEL_FILES:
         for reader in _readers:
             reader.start()
+
+
+def stop() -> None:
+    """End the readers (after the run's last goal-model year: their memory is free for dbt)."""
+    for reader in _readers:
+        reader.stop()
 
 
 def read_all(items: list[tuple[str, str, str]], year: int, known, trees: dict) -> list:
