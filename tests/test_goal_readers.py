@@ -75,3 +75,23 @@ def test_the_measures_read_once_follow_a_changed_catalogue(raw):
     catalogue = raw / "medborgarundersokning" / "2022" / "fragor.csv"
     catalogue.write_text(catalogue.read_text(encoding="utf-8").replace(";VERKSAMHETER;", ";VERKSAMHET;"), encoding="utf-8")
     assert unknown() == ["KF1-1"]
+
+
+def test_a_reader_that_fails_hands_its_half_back_and_leaves_no_reply_behind(raw, monkeypatch):
+    """A file that vanishes between the folder's listing and its reading: the reader replies with
+    an error, its half is read here and raises what it is; the other reader's reply is read all
+    the same, so the next year gets its own results, not a stale one."""
+    from pipelines.ingest import styrmodell
+
+    monkeypatch.setattr(goal_readers, "PARALLEL_FILES", 1)
+    folder = raw / "styrmodell" / "2022"
+    items = [(str(folder / f"{kod}.yml"), f"styrmodell/2022/{kod}.yml", kod) for kod in ("0483", "0884")]
+    trees = {"0483": ({"KOMMUN"}, "KOMMUN"), "0884": ({"KOMMUN"}, "KOMMUN")}
+    known = ({"kolada.N00668"}, 0)
+    try:
+        with pytest.raises(FileNotFoundError):
+            goal_readers.read_all([(str(folder / "gone.yml"), "styrmodell/2022/gone.yml", "0884"), items[0]], 2022, known, trees)
+        assert all(r.proc is not None and r.proc.poll() is None for r in goal_readers._readers)  # both still serve
+        assert goal_readers.read_all(items, 2022, known, trees) == styrmodell._read_many(items, 2022, known, trees)
+    finally:
+        goal_readers.stop()

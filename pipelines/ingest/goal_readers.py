@@ -7,7 +7,8 @@ by a `WorkerProcess` (pipelines/worker_process.py): `python -m pipelines.ingest.
 started on first use and kept for the process's later years, ended with it or when the run's
 ingest is done (`stop`). The findings and tables come back in the files' order. A reader that
 cannot start or dies leaves its half to this process: the result is the same, only the time
-differs. Fewer files are read here directly.
+differs; one that fails hands its half back the same way, so an error is raised here as what it
+is. Fewer files are read here directly.
 """
 from __future__ import annotations
 
@@ -39,18 +40,21 @@ def read_all(items: list[tuple[str, str, str]], year: int, known, trees: dict) -
         return _read_many(items, year, known, trees)
     half = -(-len(items) // len(_readers))
     chunks = [items[i:i + half] for i in range(0, len(items), half)]
-    sent = [reader.send((chunk, year, known, {kod: trees[kod] for _, _, kod in chunk if kod in trees}))
-            for reader, chunk in zip(_readers, chunks)]
+    try:  # every reply is read before anything is used: none is left in a pipe for the next year
+        sent = [reader.send((chunk, year, known, {kod: trees[kod] for _, _, kod in chunk if kod in trees}))
+                for reader, chunk in zip(_readers, chunks)]
+        replies = [reader.receive() if ok else None for reader, ok in zip(_readers, sent)]
+    except BaseException:  # Ctrl-C while they read: a reply may be half read; start afresh next time
+        stop()
+        raise
     results = []
-    for reader, chunk, ok in zip(_readers, chunks, sent):
-        reply = reader.receive() if ok else None
-        if reply is None:  # no reader, or it died: this half here
+    for chunk, reply in zip(chunks, replies):
+        if reply is None or reply[0] == "error":
+            # no reader, it died, or it failed: this half here (a failure then raises here, as
+            # the exception it is, for the ingest to record or the run to stop on)
             results.extend(_read_many(chunk, year, known, trees))
             continue
-        status, payload = reply
-        if status == "error":
-            raise RuntimeError(payload)
-        results.extend(payload)
+        results.extend(reply[1])
     return results
 
 
