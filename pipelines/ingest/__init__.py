@@ -22,10 +22,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     # raw.answer_count (one row per group, question and answer code): dropped the same way.
     for old in ("answer", "respondent", "answer_count"):
         con.execute(f"drop table if exists raw.{old}").fetchall()
-    if con.execute("""select count(*) from duckdb_columns() where schema_name = 'raw'
-                      and table_name = 'respondent_group' and column_name = 'grp'""").fetchall() == [(0,)] and \
-            con.execute("""select count(*) from duckdb_tables() where schema_name = 'raw'
-                           and table_name = 'respondent_group'""").fetchall()[0][0]:
+    if con.execute("""select count(*) from duckdb_tables() t where schema_name = 'raw' and table_name = 'respondent_group'
+                      and not exists (select 1 from duckdb_columns() c where c.table_oid = t.table_oid and c.column_name = 'grp')
+                   """).fetchall()[0][0]:
         con.execute("drop table raw.respondent_group").fetchall()  # before grp
     if con.execute("select count(*) from duckdb_schemas() where schema_name = 'staging'").fetchall()[0][0]:
         for old in ("stg_survey__answers", "stg_survey__respondents", "stg_survey__answer_counts"):  # the models that read them

@@ -425,7 +425,7 @@ def _land_rows(con, source: str, year: int, columns: list[str], questions: list[
                 for i in range(len(questions))]
         values = "n, sw, sw_answer, sw_answer2, sw_top2, sw2"
         cols = "(n{i}, sw{i}, sa{i}, sa2_{i}, st{i}, sw2_{i})"
-        landed = "n, sw, sw_answer, sw_answer2, coalesce(sw_top2, 0), sw2"
+        landed = values  # n > 0 below: every sum of a landed row is a number
     else:  # w = 1: every sum of weights is a count
         src = f"(select {background}, vikt, {answers} from _rows)"
         sums = [f"count(a{i}) as n{i}, sum(a{i}) as sa{i}, sum(a{i} * a{i}) as sa2_{i}, count_if(a{i} <= 2) as st{i}"
