@@ -67,3 +67,40 @@ def test_a_broken_rule_is_named_by_the_rule_by_rule_path(tmp_path, monkeypatch):
     assert any(rel in files for files in read_again)
     if errors and not all(e[0] == rel for e in errors):
         pytest.fail(f"findings in other files: {errors}")
+
+
+def test_answer_cells_that_are_not_plain_integers_fall_back_to_the_text_scan(tmp_path, monkeypatch):
+    """The scan parses answers as integers; a cell it cannot (a blank of spaces) fails it, and
+    the same group is scanned as text, trimmed: the file is landed, with the same sums as the
+    rule-by-rule path, and nothing is reported."""
+    raw = tmp_path / "raw"
+    for source in ("organisation", "medarbetarenkat"):
+        shutil.copytree(REPO / "raw" / source / "2022", raw / source / "2022")
+    path = next(p for p in sorted((raw / "medarbetarenkat" / "2022").glob("*.csv")) if p.name != "fragor.csv")
+    data = path.read_bytes()
+    delimiter = b";" if data.split(b"\n", 1)[0].count(b";") else b","
+    lines = data.split(b"\n")
+    header = [h.strip().lower().lstrip("\ufeff") for h in lines[0].decode("utf-8", "replace").split(delimiter.decode())]
+    catalogue = (raw / "medarbetarenkat" / "2022" / "fragor.csv").read_text(encoding="utf-8-sig").lower()
+    columns = [i for i, h in enumerate(header) if h not in ("svarsid", "enhet", "kon", "kommentar") and h in catalogue]
+    fields = lines[1].split(delimiter)
+    fields[columns[0]] = b"   "  # blank: no answer
+    fields[columns[1]] = b" " + fields[columns[1]].strip() + b" " if fields[columns[1]].strip() else b" 2 "
+    lines[1] = delimiter.join(fields)
+    path.write_bytes(b"\n".join(lines))
+    scans = []
+    real = surveys.CsvGroup.scan_sql
+    monkeypatch.setattr(surveys.CsvGroup, "scan_sql", lambda self, con, integers=(): scans.append(bool(integers)) or real(self, con, integers))
+
+    def land():
+        con = duckdb.connect()
+        ensure_schema(con)
+        ingest(con, raw, "organisation", 2022)
+        n, issues = ingest(con, raw, "medarbetarenkat", 2022)
+        assert n > 0 and not [i for i in issues if i.severity == "error"], issues
+        return {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in ("respondent_group", "answer_sum")}
+
+    scanned = land()
+    assert True in scans and False in scans  # the integer scan failed on the group, the text scan ran
+    monkeypatch.setattr(surveys, "_typed_rows", lambda *a: False)
+    assert scanned == land()

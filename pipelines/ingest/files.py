@@ -169,11 +169,20 @@ class CsvGroup:
                     errors.append(_csv_error(e, m.rel))
             return tables, errors
 
-    def scan_sql(self, con) -> str:
+    def scan_sql(self, con, integers=()) -> str:
         """A `select _file, <columns>` over the group's files (blank = null, trimmed, as `read`
-        gives them), without `_row`. Running it raises duckdb.Error if a file does not parse."""
-        return f"""select m.rel as _file, {_cleaned(self.columns)}
-            from {_read_csv(self.members, self.delimiter, len(self.columns))} r
+        gives them), without `_row`. Running it raises duckdb.Error if a file does not parse.
+
+        The columns named in `integers` are parsed by the CSV reader as INTEGER instead (a
+        national staff year's answers 0.6 s against 0.9 s for text trimmed and cast). The reader
+        converts a cell exactly as `try_cast(trim(cell) as integer)` does and gives null for an
+        empty one, but a cell it cannot convert (a blank of spaces, a word, a number out of
+        range) fails the whole scan with duckdb.Error: the caller then reads the text."""
+        typed = {i for i, c in enumerate(self.columns) if c in set(integers)}
+        columns = ", ".join(f"c{i} as {_quote(c)}" if i in typed else f"nullif(trim(c{i}), '') as {_quote(c)}"
+                            for i, c in enumerate(self.columns))
+        return f"""select m.rel as _file, {columns}
+            from {_read_csv(self.members, self.delimiter, len(self.columns), integers=typed)} r
             join {_file_map(con, self.members)} m on m.path = r.filename"""
 
 
@@ -234,11 +243,13 @@ def _sniff(path: Path, rel: str) -> _Sniffed:
     return _Sniffed(rel, tmp.name, delimiter, columns, True)
 
 
-def _read_csv(members: list[_Sniffed], delimiter: str, n_columns: int, parallel: bool = True) -> str:
-    """The one `read_csv` of a group of files under the file rules: every column text, no sniffing,
-    strict fields, DuckDB's line limit; `filename` names each row's file."""
+def _read_csv(members: list[_Sniffed], delimiter: str, n_columns: int, parallel: bool = True,
+              integers=frozenset()) -> str:
+    """The one `read_csv` of a group of files under the file rules: columns c0, c1, ... of text
+    (INTEGER for the positions in `integers`), no sniffing, strict fields, DuckDB's line limit;
+    `filename` names each row's file."""
     paths = "[" + ", ".join(_literal(m.path) for m in members) + "]"
-    positional = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns)) + "}"
+    positional = "{" + ", ".join(f"'c{i}': '{'INTEGER' if i in integers else 'VARCHAR'}'" for i in range(n_columns)) + "}"
     return (f"""read_csv({paths}, delim={_literal(delimiter)}, header=true, quote='"', escape='"', columns={positional},
                           filename=true, auto_detect=false, strict_mode=true, null_padding=false, parallel={str(parallel).lower()},
                           max_line_size={MAX_LINE})""")

@@ -324,9 +324,16 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
                 for f in t.files:
                     log.add(f, 1, None, "required_column", "the file has none of the catalogue's question columns")
                 continue
-            # CSV files streamed from disk; an xlsx file from the table it was read into
-            scan = t.scan_sql(con) if isinstance(t, CsvGroup) else f"select * exclude (_row) from {t.name}"
-            if _typed_rows(con, scan, t.columns, questions, catalogue, id_col, year):
+            # CSV files streamed from disk, the answers parsed as integers by the reader (if a
+            # cell is no integer, the scan fails and the text is read); an xlsx file from the
+            # table it was read into
+            if isinstance(t, CsvGroup):
+                kept = _typed_rows(con, t.scan_sql(con, integers=questions), t.columns, questions, catalogue, id_col, year)
+                if kept is None:
+                    kept = _typed_rows(con, t.scan_sql(con), t.columns, questions, catalogue, id_col, year)
+            else:
+                kept = _typed_rows(con, f"select * exclude (_row) from {t.name}", t.columns, questions, catalogue, id_col, year)
+            if kept:
                 n += _land_rows(con, source, year, t.columns, questions, catalogue)
                 continue
             tables = [t]
@@ -339,9 +346,10 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
     return n
 
 
-def _typed_rows(con, scan: str, columns: list[str], questions: list[str], catalogue, id_col: str, year: int) -> bool:
+def _typed_rows(con, scan: str, columns: list[str], questions: list[str], catalogue, id_col: str, year: int) -> bool | None:
     """Stream `scan` once into `_rows` (the landing's typed rows) and say whether every row keeps
-    every rule; False (and no `_rows`) if a rule is broken or a file does not parse."""
+    every rule: True, False (and no `_rows`) if a rule is broken, None (and no `_rows`) if the
+    scan fails (a file does not parse, or a cell is not of the scan's type)."""
     rules = answer_rules("src", columns, questions, catalogue, id_col, year)
     # the answer columns' two rules (not_finite, answer_scale) break together exactly where a
     # non-blank answer is not a whole number in 1..top: that one test on the typed value here,
@@ -357,7 +365,7 @@ def _typed_rows(con, scan: str, columns: list[str], questions: list[str], catalo
             from src join _kommun_of k using (_file)""").fetchall()
     except duckdb.Error:
         con.execute("drop table if exists _rows").fetchall()
-        return False
+        return None
     broken = rows(con, f"""select (select count(*) from _rows where _bad)
                                 + (select count(*) from (select 1 from _rows where _id is not null group by _file, _id having count(*) > 1))""")[0][0]
     if broken:
