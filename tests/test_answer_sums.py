@@ -62,6 +62,30 @@ def test_weighted_sums_by_hand(tmp_path):
                           where source = 'medborgarundersokning' order by kon""").fetchall() == [("K", 3, 0.5), ("M", 1, None)]
 
 
+def test_weights_of_a_million_and_more_are_summed_exactly(tmp_path):
+    """Below 10^6 the weights are held in 64 bits; a file with a larger one takes 128 (w a^2 would
+    not fit): the sums are exact either way."""
+    raw = tmp_path / "raw"
+    (raw / "organisation" / "2022").mkdir(parents=True)
+    (raw / "organisation" / "2022" / "0483.csv").write_text("enhet;namn;overordnad;typ\nKOMMUN;Kommunen;;kommun\n", encoding="utf-8")
+    folder = raw / "medborgarundersokning" / "2022"
+    folder.mkdir(parents=True)
+    (folder / "fragor.csv").write_text("kolumn;matt;text;skala;grupp\nf1;Q1;Fråga ett;1-5;\n", encoding="utf-8")
+    (folder / "0483.csv").write_text("lopnr;kon;aldersgrupp;vikt;f1\n1;K;25-34;5000000,5;5\n2;K;25-34;1,25;3\n", encoding="utf-8")
+    con = duckdb.connect()
+    ensure_schema(con)
+    ingest(con, raw, "organisation", 2022)
+    n, issues = ingest(con, raw, "medborgarundersokning", 2022)
+    assert n == 2 and not [i for i in issues if i.severity == "error"], issues
+    d = Decimal
+    # sw = 5000000.5 + 1.25; sum(w a) = 25000002.5 + 3.75; sum(w a^2) = 125000012.5 + 11.25
+    # (above 10^8: 64 bits would overflow); sum(w^2) = 25000005000000.25 + 1.5625
+    assert _landed(con, "medborgarundersokning", 2022) == {
+        ("0483", None, "K", "25-34", None, None, "f1"):
+            (2, d("5000001.75"), d("25000006.25"), d("125000023.75"), d("0"), d("25000005000001.8125")),
+    }
+
+
 def _read_csv(path) -> pd.DataFrame:
     data = path.read_bytes()
     try:

@@ -426,7 +426,11 @@ def _land_rows(con, source: str, year: int, columns: list[str], questions: list[
     # clause per aggregate (3x slower over ~30 questions)
     answers = ", ".join(f"nullif({q(c)}, {catalogue[c][1]}) as a{i}" for i, c in enumerate(questions))
     if weighted:
-        w = "coalesce(vikt, 1.0)::decimal(38, 10)"
+        # w to 10 decimals, exact; held in 64 bits (decimal(18, 10), below 10^8) when every
+        # w a^2 fits (a <= 10: w < 10^6), which sums ~1.5x faster than 128 (a national
+        # Medborgarundersokning file group 0.36 s against 0.53 s); the sums are the same numbers
+        big = con.execute("select coalesce(max(vikt) >= 1e6, false) from _rows").fetchall()[0][0]
+        w = f"coalesce(vikt, 1.0)::decimal({38 if big else 18}, 10)"
         src = f"(select {background}, vikt, w, w * w as w2, {answers} from (select *, {w} as w from _rows))"
         sums = [f"sum(w + a{i} * 0) as sw{i}, sum(w * a{i}) as sa{i}, sum(w * (a{i} * a{i})) as sa2_{i}, "
                 f"sum(w * (a{i} <= 2)::int) as st{i}, sum(w2 + a{i} * 0) as sw2_{i}, count(a{i}) as n{i}"
