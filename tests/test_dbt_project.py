@@ -78,7 +78,7 @@ def test_every_formula_is_unit_tested_on_a_model_that_uses_it(build):
     macros = manifest["macros"]
     formulas = {uid for uid, m in macros.items()
                 if m["package_name"] == "followup" and m["original_file_path"] in ("macros/measures.sql", "macros/goals.sql")}
-    assert len(formulas) >= 9
+    assert len(formulas) >= 8  # the own group is summed in int_survey__question_cells, no macro of its own
 
     def reach(names: list[str]) -> set[str]:
         seen, todo = set(), list(names)

@@ -35,47 +35,30 @@
   end
 {%- endmacro %}
 
-{#- The own group of a unit (contract section 3, amended 2026-11-30): the respondents attached to
-    the unit itself, in its cell but in no child's cell, so the unit's cell minus its children's
-    gives them back. Over a relation of question cells with columns measure_id, kommunkod, year,
-    split_key, n_answers and unit_code (the code of the unit whose cell it is: enhet, the root's
-    code for the municipality cell, null for a background group), this adds own_n = the unit's n
-    minus the sum of its children's n (the cells whose split_key is 'enhet:' || unit_code; 0 when
-    it has none). An aggregate's own group is the smallest own_n of its questions (the aggregate
-    model takes min(own_n) as it takes min(n_answers)). -#}
-{% macro with_own_group_n(cells) -%}
-  select c.*,
-         case when c.unit_code is not null then c.n_answers - coalesce(k.children_n, 0) end as own_n
-  from {{ cells }} c
-  left join (
-      select measure_id, kommunkod, year, split_key, sum(n_answers) as children_n
-      from {{ cells }}
-      where starts_with(split_key, 'enhet:')
-      group by all
-  ) k
-    on k.measure_id = c.measure_id and k.kommunkod = c.kommunkod and k.year = c.year
-   and k.split_key = 'enhet:' || c.unit_code
-{%- endmacro %}
-
 {#- Suppression pass (contract section 3), over a relation of cells with columns measure_id,
     kommunkod, year, enhet, group_value, split_key, n_answers, limit_n, forced (an aggregate
-    whose question is suppressed), unit_code and own_n (see with_own_group_n).
+    whose question is suppressed), unit_code (the code of the unit whose cell it is: enhet, the
+    root's code for the municipality's cell, null for a background group) and own_n (the unit's
+    own group, amended 2026-11-30: the answers on the unit itself, in its cell but in no child's;
+    int_survey__question_cells sums them, an aggregate takes its questions' smallest).
     Each split of the children of a unit has one more member, that unit's own group (n = own_n,
     tie-break key = unit_code, never output as a row; with n = 0 no member).
     (a) a cell is suppressed when n is below the limit or it is forced; the own group when
         0 < n < limit. (b) in a split with exactly one member suppressed by (a), the other member
     with the smallest n (ties: lowest enhet, else group_value, the own group's unit_code, in text
-    order) is suppressed too; when that is the own group, nothing more is hidden. -#}
+    order) is suppressed too; when that is the own group, nothing more is hidden.
+    The splits are counted over a narrow relation of their members (keys, n, tie key, (a)); the
+    cells then take their split's verdict by a join. -#}
 {% macro suppression_flags(cells) -%}
   select * from (
-    with flagged as (
-        select *, false as is_own_group, coalesce(enhet, group_value) as tie_key,
+    with members as (
+        select measure_id, kommunkod, year, split_key, n_answers, coalesce(enhet, group_value) as tie_key,
                (n_answers < limit_n or coalesce(forced, false)) as primary_suppressed
         from {{ cells }}
-        union all by name
+        where split_key is not null
+        union all
         select measure_id, kommunkod, year, 'enhet:' || unit_code as split_key,
-               own_n as n_answers, limit_n, true as is_own_group, unit_code as tie_key,
-               own_n < limit_n as primary_suppressed
+               own_n as n_answers, unit_code as tie_key, own_n < limit_n as primary_suppressed
         from {{ cells }}
         where unit_code is not null and own_n > 0
     ),
@@ -86,16 +69,21 @@
         select measure_id, kommunkod, year, split_key,
                count_if(primary_suppressed) as n_primary_in_split,
                arg_min(tie_key, (n_answers, tie_key)) filter (where not primary_suppressed) as complement_key
-        from flagged
-        where split_key is not null
+        from members
         group by measure_id, kommunkod, year, split_key
+    ),
+
+    flagged as (
+        select c.*, (c.n_answers < c.limit_n or coalesce(c.forced, false)) as primary_suppressed,
+               s.n_primary_in_split,
+               s.n_primary_in_split = 1 and coalesce(c.enhet, c.group_value) = s.complement_key as is_complement
+        from {{ cells }} c
+        left join splits s using (measure_id, kommunkod, year, split_key)
     )
 
-    select f.* exclude (is_own_group, tie_key), s.n_primary_in_split,
-           case when s.n_primary_in_split = 1 and f.tie_key = s.complement_key then 1 end as complement_rank,
-           f.primary_suppressed or coalesce(s.n_primary_in_split = 1 and f.tie_key = s.complement_key, false) as suppressed
-    from flagged f
-    left join splits s using (measure_id, kommunkod, year, split_key)
-    where not f.is_own_group
+    select * exclude (is_complement),
+           case when is_complement then 1 end as complement_rank,
+           primary_suppressed or coalesce(is_complement, false) as suppressed
+    from flagged
   ) suppression_pass
 {%- endmacro %}
