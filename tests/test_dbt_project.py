@@ -150,6 +150,33 @@ def test_dagster_shows_the_descriptions_on_every_dbt_asset_and_check():
         "Every fct_measure_value.measure_id is a measure_id of dim_measure.")
 
 
+def test_unique_combination_finds_every_repeated_key_and_only_those(build, tmp_path):
+    """The generic test groups by a hash of the key first, then by the key itself: on rows with a
+    key twice (its enhet null: nulls compare equal), one three times and distinct keys that differ
+    in one column each, it finds exactly the two repeated keys, with their counts."""
+    import shutil
+
+    target = tmp_path / "target"  # compiled for rows (the module's build compiled everything --empty)
+    done = dbt({**build, "target": target}, "compile", "--select", "test_name:unique_combination,fct_measure_value")
+    assert done.returncode == 0, done.stdout[-3000:]
+    compiled = next((target / "compiled").rglob("fct_measure_value.yml/unique_combination_fct_measure_*.sql")).read_text()
+    assert "limit 0" not in compiled
+    db = tmp_path / "build.duckdb"  # the catalog the compiled SQL names
+    shutil.copyfile(build["db"], db)
+    con = duckdb.connect(str(db))
+    key = ("m.Q", "0114", 2022, None, "total", "Totalt")
+    rows = [key, key,                                            # twice, enhet null
+            ("m.Q", "0114", 2022, "A", "total", "Totalt"),       # differs in enhet
+            ("m.Q", "0114", 2021, None, "total", "Totalt"),      # in year
+            ("m.Q", "0115", 2022, None, "total", "Totalt"),      # in kommunkod
+            ("m.Q", "0114", 2022, None, "kon", "K"),             # in group
+            ("m.R", "0114", 2022, None, "kon", "K")] + [("m.R", "0114", 2022, "B", "total", "Totalt")] * 3
+    con.executemany("insert into marts.fct_measure_value (measure_id, kommunkod, year, enhet, group_type, group_value) "
+                    "values (?, ?, ?, ?, ?, ?)", rows)
+    found = sorted(con.execute(compiled).fetchall(), key=str)
+    assert found == sorted([(*key, 2), ("m.R", "0114", 2022, "B", "total", "Totalt", 3)], key=str)
+
+
 # -------------------------------------------------------------------------------- lineage, exposures
 def test_no_model_reads_a_source_past_its_staging_model(build):
     readers = {n["name"] for n in build["manifest"]["nodes"].values()
