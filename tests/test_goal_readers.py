@@ -95,3 +95,61 @@ def test_a_reader_that_fails_hands_its_half_back_and_leaves_no_reply_behind(raw,
         assert goal_readers.read_all(items, 2022, known, trees) == styrmodell._read_many(items, 2022, known, trees)
     finally:
         goal_readers.stop()
+
+
+def test_goal_models_read_ahead_are_taken_only_for_the_same_files(raw, monkeypatch):
+    """styrmodell.prefetch reads a year's goal models ahead (the organisation step starts it);
+    the year's load takes that result, the same as reading then, without asking the readers again.
+    A file changed after the read ahead is read again: its own content counts."""
+    from pipelines.ingest import styrmodell
+
+    here = _load(raw)
+    monkeypatch.setattr(goal_readers, "PARALLEL_FILES", 1)
+    sent = []
+    real = goal_readers.WorkerProcess.send
+    monkeypatch.setattr(goal_readers.WorkerProcess, "send", lambda self, request: sent.append(len(request[0])) or real(self, request))
+    try:
+        con = duckdb.connect()
+        ensure_schema(con)
+        ingest(con, raw, "organisation", 2022)
+        styrmodell.prefetch(con, raw, [2022])
+        goal_readers._pending.thread.join()
+        assert sent == [4, 3]  # read ahead, in two halves
+        n, issues = ingest(con, raw, "styrmodell", 2022)
+        assert sent == [4, 3]  # taken: the readers were not asked again
+        assert (issues, {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in TABLES}) == here
+
+        styrmodell.prefetch(con, raw, [2022])
+        goal_readers._pending.thread.join()
+        (raw / "styrmodell" / "2022" / "0483.yml").write_text("mal: [\n", encoding="utf-8")  # changed after
+        n, issues = ingest(con, raw, "styrmodell", 2022)
+        assert sent == [4, 3, 4, 3, 4, 3]  # read again
+        assert any(i.rule == "parse" and i.file == "styrmodell/2022/0483.yml" for i in issues)
+        assert goal_readers._pending is None
+    finally:
+        goal_readers.stop()
+
+
+def test_only_a_run_of_the_goal_models_reads_them_ahead(raw, tmp_path, monkeypatch):
+    """The organisation step starts the read ahead when the run materialises the goal models too
+    (a real Dagster run of the ingest assets); a run of the trees alone reads no goal model."""
+    import dagster as dg
+
+    from pipelines.assets.ingest import ingest_assets
+    from pipelines.resources import FollowupPaths
+
+    monkeypatch.setattr(goal_readers, "PARALLEL_FILES", 1)
+    started = []
+    real = goal_readers.prefetch
+    monkeypatch.setattr(goal_readers, "prefetch", lambda requests: started.append([r[0] for r in requests]) or real(requests))
+    assets = {a.node_def.name: a for a in ingest_assets}
+    chosen = [assets["ingest_organisation"], assets["ingest_styrmodell"]]
+    paths = FollowupPaths(raw_dir=str(raw), warehouse_dir=str(tmp_path / "wh"))
+    try:
+        trees_only = dg.materialize(chosen, resources={"paths": paths}, selection=[dg.AssetKey(["raw", "organisation"])])
+        assert trees_only.success and started == []
+        both = dg.materialize(chosen, resources={"paths": paths})
+        assert both.success and started == [[2022]]
+        assert goal_readers._pending is None  # the styrmodell step took the year
+    finally:
+        goal_readers.stop()

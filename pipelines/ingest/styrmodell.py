@@ -352,28 +352,9 @@ def _read_many(items: list[tuple[str, str, str]], year: int, known, trees: dict)
 def load_styrmodell(con, root: Path, year: int, log: IssueLog) -> int:
     for table in ("goal_setting", "band", "goal", "indicator", "activity"):
         con.execute(f"delete from raw.{table} where year = ?", [year]).fetchall()
-    folder = root / "styrmodell" / str(year)
-    if not folder.is_dir():
+    entries = _entries(root, year)
+    if entries is None:
         return 0
-    # the folder in order: a file's own findings (its name, a refused link) or the file to read
-    entries: list[tuple] = []
-    for path in rawfiles.entries(folder):
-        if path.is_dir():  # a sub-folder (or a link to one) holds no goal model of the year
-            continue
-        file = rel(path, root)
-        refused = rawfiles.refusal(path, root)
-        if refused:
-            entries.append(("refused", refused))
-            continue
-        m = YML_RE.match(path.name)
-        if not m:
-            entries.append(("issue", (file, None, None, "file_name", "unexpected file: expected <kommunkod>.yml")))
-            continue
-        kod = m.group(1)
-        if kod not in config.kommun_codes():
-            entries.append(("issue", (file, None, None, "kommunkod", f"{kod} is not a Swedish municipality code")))
-            continue
-        entries.append(("read", (str(path), file, kod)))
     items = [e[1] for e in entries if e[0] == "read"]
     results = iter(())
     known_log = IssueLog(year, "styrmodell")
@@ -382,7 +363,9 @@ def load_styrmodell(con, root: Path, year: int, log: IssueLog) -> int:
 
         goal_readers.start(len(items))  # they start while the catalogues are read
         measures = _known_measures_once(con, root, known_log)
-        results = iter(goal_readers.read_all(items, year, measures, _unit_trees(con, year)))
+        trees = _unit_trees(con, year)
+        read = goal_readers.take(year, items, measures, trees)  # read ahead (prefetch below)?
+        results = iter(read if read is not None else goal_readers.read_all(items, year, measures, trees))
     # findings in the order the files come: the catalogues' warnings (known_measures) before
     # those of the first goal model that parses, as when each file was read in turn
     n = 0
@@ -413,6 +396,51 @@ def load_styrmodell(con, root: Path, year: int, log: IssueLog) -> int:
             con.execute(f"insert into raw.{name} by name select * from _sm_df").fetchall()
             con.unregister("_sm_df")
     return n
+
+
+def prefetch(con, root: Path, years: list[int]) -> None:
+    """Start reading the goal models of `years` ahead, in the background (goal_readers.prefetch),
+    from the unit trees landed now and the catalogues; `load_styrmodell` takes each year's result
+    when its inputs are still the same. Only years with enough files for the readers."""
+    from . import goal_readers
+
+    requests = []
+    for year in years:
+        entries = _entries(root, year)
+        items = [e[1] for e in entries or () if e[0] == "read"]
+        if len(items) >= goal_readers.PARALLEL_FILES:
+            requests.append((year, items, None, _unit_trees(con, year)))
+    if requests:
+        measures = _known_measures_once(con, root, IssueLog(None, "styrmodell"))  # its warnings: the load's
+        goal_readers.prefetch([(year, items, measures, trees) for year, items, _, trees in requests])
+
+
+def _entries(root: Path, year: int) -> list[tuple] | None:
+    """The year's folder in order: ("read", (path, file, kommunkod)) for a goal model to read,
+    ("refused", error) or ("issue", finding) for a file's own findings (its name, a refused link);
+    None without a folder."""
+    folder = root / "styrmodell" / str(year)
+    if not folder.is_dir():
+        return None
+    entries: list[tuple] = []
+    for path in rawfiles.entries(folder):
+        if path.is_dir():  # a sub-folder (or a link to one) holds no goal model of the year
+            continue
+        file = rel(path, root)
+        refused = rawfiles.refusal(path, root)
+        if refused:
+            entries.append(("refused", refused))
+            continue
+        m = YML_RE.match(path.name)
+        if not m:
+            entries.append(("issue", (file, None, None, "file_name", "unexpected file: expected <kommunkod>.yml")))
+            continue
+        kod = m.group(1)
+        if kod not in config.kommun_codes():
+            entries.append(("issue", (file, None, None, "kommunkod", f"{kod} is not a Swedish municipality code")))
+            continue
+        entries.append(("read", (str(path), file, kod)))
+    return entries
 
 
 def _item_id(goal: dict, key: str, kind: str, item, gid: str, seen: dict, err) -> str | None:
