@@ -39,7 +39,9 @@ def test_clean_files_take_the_scan_and_land_what_the_rule_by_rule_path_lands(mon
     assert all(scanned[t] for t in scanned)
 
 
-def test_a_broken_rule_is_named_by_the_rule_by_rule_path(tmp_path, monkeypatch):
+def _demo_staff_year(tmp_path, change) -> tuple:
+    """The demo's 2022 trees and staff files in tmp_path/raw, the first answer file's line 2 (before
+    any comment) changed by `change(fields, question_positions)`: (raw, that file's path)."""
     raw = tmp_path / "raw"
     for source in ("organisation", "medarbetarenkat"):
         shutil.copytree(REPO / "raw" / source / "2022", raw / source / "2022")
@@ -49,11 +51,18 @@ def test_a_broken_rule_is_named_by_the_rule_by_rule_path(tmp_path, monkeypatch):
     lines = data.split(b"\n")
     header = [h.strip().lower().lstrip("\ufeff") for h in lines[0].decode("utf-8", "replace").split(delimiter.decode())]
     catalogue = (raw / "medarbetarenkat" / "2022" / "fragor.csv").read_text(encoding="utf-8-sig").lower()
-    column = next(i for i, h in enumerate(header) if h not in ("svarsid", "enhet", "kon", "kommentar") and h in catalogue)
+    questions = [i for i, h in enumerate(header) if h not in ("svarsid", "enhet", "kon", "kommentar") and h in catalogue]
     fields = lines[1].split(delimiter)
-    fields[column] = b"42"  # an answer far outside any scale, on the file's line 2 (before any comment)
+    change(fields, questions)
     lines[1] = delimiter.join(fields)
     path.write_bytes(b"\n".join(lines))
+    return raw, path
+
+
+def test_a_broken_rule_is_named_by_the_rule_by_rule_path(tmp_path, monkeypatch):
+    def answer_42(fields, questions):  # an answer far outside any scale
+        fields[questions[0]] = b"42"
+    raw, path = _demo_staff_year(tmp_path, answer_42)
     read_again = []
     real = surveys.CsvGroup.read
     monkeypatch.setattr(surveys.CsvGroup, "read", lambda self, con: read_again.append(self.files) or real(self, con))
@@ -73,21 +82,10 @@ def test_answer_cells_that_are_not_plain_integers_fall_back_to_the_text_scan(tmp
     """The scan parses answers as integers; a cell it cannot (a blank of spaces) fails it, and
     the same group is scanned as text, trimmed: the file is landed, with the same sums as the
     rule-by-rule path, and nothing is reported."""
-    raw = tmp_path / "raw"
-    for source in ("organisation", "medarbetarenkat"):
-        shutil.copytree(REPO / "raw" / source / "2022", raw / source / "2022")
-    path = next(p for p in sorted((raw / "medarbetarenkat" / "2022").glob("*.csv")) if p.name != "fragor.csv")
-    data = path.read_bytes()
-    delimiter = b";" if data.split(b"\n", 1)[0].count(b";") else b","
-    lines = data.split(b"\n")
-    header = [h.strip().lower().lstrip("\ufeff") for h in lines[0].decode("utf-8", "replace").split(delimiter.decode())]
-    catalogue = (raw / "medarbetarenkat" / "2022" / "fragor.csv").read_text(encoding="utf-8-sig").lower()
-    columns = [i for i, h in enumerate(header) if h not in ("svarsid", "enhet", "kon", "kommentar") and h in catalogue]
-    fields = lines[1].split(delimiter)
-    fields[columns[0]] = b"   "  # blank: no answer
-    fields[columns[1]] = b" " + fields[columns[1]].strip() + b" " if fields[columns[1]].strip() else b" 2 "
-    lines[1] = delimiter.join(fields)
-    path.write_bytes(b"\n".join(lines))
+    def spaces_and_padding(fields, questions):
+        fields[questions[0]] = b"   "  # blank: no answer
+        fields[questions[1]] = b" " + (fields[questions[1]].strip() or b"2") + b" "
+    raw, _ = _demo_staff_year(tmp_path, spaces_and_padding)
     scans = []
     real = surveys.CsvGroup.scan_sql
     monkeypatch.setattr(surveys.CsvGroup, "scan_sql", lambda self, con, integers=(): scans.append(bool(integers)) or real(self, con, integers))

@@ -26,26 +26,31 @@ def _landed(con, source: str, year: int) -> dict[tuple, tuple]:
         where a.source = ? and a.year = ?""", [source, year]).fetchall()}
 
 
-def test_weighted_sums_by_hand(tmp_path):
-    raw = tmp_path / "raw"
+def _land_one_municipality(raw, catalogue: str, answers: str):
+    """raw/ with one municipality (0483, a one-unit tree) and its Medborgarundersokning file of
+    2022 (`catalogue`: fragor.csv's rows, `answers`: the answer file), landed: (con, n, issues)."""
     (raw / "organisation" / "2022").mkdir(parents=True)
     (raw / "organisation" / "2022" / "0483.csv").write_text("enhet;namn;overordnad;typ\nKOMMUN;Kommunen;;kommun\n", encoding="utf-8")
     folder = raw / "medborgarundersokning" / "2022"
     folder.mkdir(parents=True)
-    (folder / "fragor.csv").write_text(
-        "kolumn;matt;text;skala;grupp\nf1;Q1;Fråga ett;1-5;\nf2;Q2;Fråga två;verbal4;\n", encoding="utf-8")
-    # three women of 25-34 (weights 1,5 / 0,5 / 2) and one man of 25-34 without a weight (w = 1)
-    (folder / "0483.csv").write_text(
-        "lopnr;kon;aldersgrupp;vikt;f1;f2\n"
-        "1;K;25-34;1,5;5;1\n"
-        "2;K;25-34;0,5;3;3\n"
-        "3;K;25-34;2;6;5\n"      # vet ej (6 on 1-5) and vet inte (5 on verbal4): no valid answer
-        "4;M;25-34;;4;\n",       # no weight: w = 1; f2 blank
-        encoding="utf-8")
+    (folder / "fragor.csv").write_text("kolumn;matt;text;skala;grupp\n" + catalogue, encoding="utf-8")
+    (folder / "0483.csv").write_text(answers, encoding="utf-8")
     con = duckdb.connect()
     ensure_schema(con)
     ingest(con, raw, "organisation", 2022)
     n, issues = ingest(con, raw, "medborgarundersokning", 2022)
+    return con, n, issues
+
+
+def test_weighted_sums_by_hand(tmp_path):
+    # three women of 25-34 (weights 1,5 / 0,5 / 2) and one man of 25-34 without a weight (w = 1)
+    con, n, issues = _land_one_municipality(
+        tmp_path / "raw", "f1;Q1;Fråga ett;1-5;\nf2;Q2;Fråga två;verbal4;\n",
+        "lopnr;kon;aldersgrupp;vikt;f1;f2\n"
+        "1;K;25-34;1,5;5;1\n"
+        "2;K;25-34;0,5;3;3\n"
+        "3;K;25-34;2;6;5\n"      # vet ej (6 on 1-5) and vet inte (5 on verbal4): no valid answer
+        "4;M;25-34;;4;\n")       # no weight: w = 1; f2 blank
     assert n == 4 and not [i for i in issues if i.severity == "error"], issues
     d = Decimal
     assert _landed(con, "medborgarundersokning", 2022) == {
@@ -65,17 +70,8 @@ def test_weighted_sums_by_hand(tmp_path):
 def test_weights_of_a_million_and_more_are_summed_exactly(tmp_path):
     """Below 10^6 the weights are held in 64 bits; a file with a larger one takes 128 (w a^2 would
     not fit): the sums are exact either way."""
-    raw = tmp_path / "raw"
-    (raw / "organisation" / "2022").mkdir(parents=True)
-    (raw / "organisation" / "2022" / "0483.csv").write_text("enhet;namn;overordnad;typ\nKOMMUN;Kommunen;;kommun\n", encoding="utf-8")
-    folder = raw / "medborgarundersokning" / "2022"
-    folder.mkdir(parents=True)
-    (folder / "fragor.csv").write_text("kolumn;matt;text;skala;grupp\nf1;Q1;Fråga ett;1-5;\n", encoding="utf-8")
-    (folder / "0483.csv").write_text("lopnr;kon;aldersgrupp;vikt;f1\n1;K;25-34;5000000,5;5\n2;K;25-34;1,25;3\n", encoding="utf-8")
-    con = duckdb.connect()
-    ensure_schema(con)
-    ingest(con, raw, "organisation", 2022)
-    n, issues = ingest(con, raw, "medborgarundersokning", 2022)
+    con, n, issues = _land_one_municipality(tmp_path / "raw", "f1;Q1;Fråga ett;1-5;\n",
+                                            "lopnr;kon;aldersgrupp;vikt;f1\n1;K;25-34;5000000,5;5\n2;K;25-34;1,25;3\n")
     assert n == 2 and not [i for i in issues if i.severity == "error"], issues
     d = Decimal
     # sw = 5000000.5 + 1.25; sum(w a) = 25000002.5 + 3.75; sum(w a^2) = 125000012.5 + 11.25
