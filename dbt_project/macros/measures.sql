@@ -50,10 +50,12 @@
     The splits are counted over a narrow relation of their members (keys, n, tie key, (a)); the
     cells then take their split's verdict by a join. -#}
 {% macro suppression_flags(cells) -%}
+  {%- set primary = '(n_answers < limit_n or coalesce(forced, false))' -%}  {#- (a) for a cell -#}
+  {%- set tie_key = 'coalesce(enhet, group_value)' -%}
   select * from (
     with members as (
-        select measure_id, kommunkod, year, split_key, n_answers, coalesce(enhet, group_value) as tie_key,
-               (n_answers < limit_n or coalesce(forced, false)) as primary_suppressed
+        select measure_id, kommunkod, year, split_key, n_answers, {{ tie_key }} as tie_key,
+               {{ primary }} as primary_suppressed
         from {{ cells }}
         where split_key is not null
         union all
@@ -74,9 +76,9 @@
     ),
 
     flagged as (
-        select c.*, (c.n_answers < c.limit_n or coalesce(c.forced, false)) as primary_suppressed,
+        select c.*, {{ primary }} as primary_suppressed,
                s.n_primary_in_split,
-               s.n_primary_in_split = 1 and coalesce(c.enhet, c.group_value) = s.complement_key as is_complement
+               s.n_primary_in_split = 1 and {{ tie_key }} = s.complement_key as is_complement
         from {{ cells }} c
         left join splits s using (measure_id, kommunkod, year, split_key)
     )

@@ -178,7 +178,8 @@ class CsvGroup:
         converts a cell exactly as `try_cast(trim(cell) as integer)` does and gives null for an
         empty one, but a cell it cannot convert (a blank of spaces, a word, a number out of
         range) fails the whole scan with duckdb.Error: the caller then reads the text."""
-        typed = {i for i, c in enumerate(self.columns) if c in set(integers)}
+        integers = set(integers)
+        typed = {i for i, c in enumerate(self.columns) if c in integers}
         columns = ", ".join(f"c{i} as {_quote(c)}" if i in typed else f"nullif(trim(c{i}), '') as {_quote(c)}"
                             for i, c in enumerate(self.columns))
         return f"""select m.rel as _file, {columns}

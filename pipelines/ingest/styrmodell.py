@@ -404,15 +404,11 @@ def prefetch(con, root: Path, years: list[int]) -> None:
     when its inputs are still the same. Only years with enough files for the readers."""
     from . import goal_readers
 
-    requests = []
-    for year in years:
-        entries = _entries(root, year)
-        items = [e[1] for e in entries or () if e[0] == "read"]
-        if len(items) >= goal_readers.PARALLEL_FILES:
-            requests.append((year, items, None, _unit_trees(con, year)))
-    if requests:
+    items = {year: [e[1] for e in _entries(root, year) or () if e[0] == "read"] for year in years}
+    items = {year: found for year, found in items.items() if len(found) >= goal_readers.PARALLEL_FILES}
+    if items:
         measures = _known_measures_once(con, root, IssueLog(None, "styrmodell"))  # its warnings: the load's
-        goal_readers.prefetch([(year, items, measures, trees) for year, items, _, trees in requests])
+        goal_readers.prefetch([(year, found, measures, _unit_trees(con, year)) for year, found in items.items()])
 
 
 def _entries(root: Path, year: int) -> list[tuple] | None:
