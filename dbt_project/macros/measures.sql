@@ -35,12 +35,15 @@
   end
 {%- endmacro %}
 
-{#- Suppression pass (contract section 3), over a relation of cells with columns measure_id,
-    kommunkod, year, enhet, group_value, split_key, n_answers, limit_n, forced (an aggregate
-    whose question is suppressed), unit_code (the code of the unit whose cell it is: enhet, the
-    root's code for the municipality's cell, null for a background group) and own_n (the unit's
-    own group, amended 2026-11-30: the answers on the unit itself, in its cell but in no child's;
-    int_survey__question_cells sums them, an aggregate takes its questions' smallest).
+{#- Suppression pass (contract section 3), over a relation of cells with columns year, kommunkod,
+    enhet, group_value, n_answers, limit_n, forced (an aggregate whose question is suppressed),
+    unit_code (the code of the unit whose cell it is: enhet, the root's code for the municipality's
+    cell, null for a background group), own_n (the unit's own group, amended 2026-11-30: the
+    answers on the unit itself, in its cell but in no child's; int_survey__question_cells sums
+    them, an aggregate takes its questions' smallest) and the integer keys the splits group on:
+    `measure_key` (the column that numbers the measure within the year), split_id (the cell's
+    split: its parent unit's unit_key for a unit, minus the variable's number for a background
+    group, null for the municipality) and owner_key (unit_code's unit_key).
     Each split of the children of a unit has one more member, that unit's own group (n = own_n,
     tie-break key = unit_code, never output as a row; with n = 0 no member).
     (a) a cell is suppressed when n is below the limit or it is forced; the own group when
@@ -49,30 +52,30 @@
     order) is suppressed too; when that is the own group, nothing more is hidden.
     The splits are counted over a narrow relation of their members (keys, n, tie key, (a)); the
     cells then take their split's verdict by a join. -#}
-{% macro suppression_flags(cells) -%}
+{% macro suppression_flags(cells, measure_key) -%}
   {%- set primary = '(n_answers < limit_n or coalesce(forced, false))' -%}  {#- (a) for a cell -#}
   {%- set tie_key = 'coalesce(enhet, group_value)' -%}
   select * from (
     with members as (
-        select measure_id, kommunkod, year, split_key, n_answers, {{ tie_key }} as tie_key,
+        select year, {{ measure_key }} as measure_key, kommunkod, split_id, n_answers, {{ tie_key }} as tie_key,
                {{ primary }} as primary_suppressed
         from {{ cells }}
-        where split_key is not null
+        where split_id is not null
         union all
-        select measure_id, kommunkod, year, 'enhet:' || unit_code as split_key,
-               own_n as n_answers, unit_code as tie_key, own_n < limit_n as primary_suppressed
+        -- a unit's own group, in the split of its children (split_id = the unit's key)
+        select year, {{ measure_key }}, kommunkod, owner_key, own_n, unit_code, own_n < limit_n
         from {{ cells }}
-        where unit_code is not null and own_n > 0
+        where owner_key is not null and own_n > 0
     ),
 
     -- per split: its members suppressed by (a), and the member (b) would pick, the smallest n
     -- among the others (tie keys are unique within a split), by a grouping, not a sorting window
     splits as (
-        select measure_id, kommunkod, year, split_key,
+        select year, measure_key, kommunkod, split_id,
                count_if(primary_suppressed) as n_primary_in_split,
                arg_min(tie_key, (n_answers, tie_key)) filter (where not primary_suppressed) as complement_key
         from members
-        group by measure_id, kommunkod, year, split_key
+        group by year, measure_key, kommunkod, split_id
     ),
 
     flagged as (
@@ -80,7 +83,9 @@
                s.n_primary_in_split,
                s.n_primary_in_split = 1 and {{ tie_key }} = s.complement_key as is_complement
         from {{ cells }} c
-        left join splits s using (measure_id, kommunkod, year, split_key)
+        left join splits s
+          on s.year = c.year and s.measure_key = c.{{ measure_key }} and s.kommunkod = c.kommunkod
+         and s.split_id = c.split_id
     )
 
     select * exclude (is_complement),
