@@ -73,9 +73,22 @@ def test_organisation_kolada_and_goal_model(con):
     con.execute("insert into raw.kolada_value values (2022, 'U00200', '0483', 'X', 1, 'k.json', 3)").fetchall()
     con.execute("update raw.indicator set riktning = 'upp'").fetchall()
     assert rules(validate_source(con, "organisation", 2022)[0]) == [
-        ("gx:expect_column_values_to_be_in_set", "typ"), ("gx:expect_compound_columns_to_be_unique", "kommunkod,enhet")]
+        ("gx:expect_column_values_to_be_in_set", "typ"), ("gx:expect_column_values_to_be_null", "enhet")]
+    repeated, = (i for i in validate_source(con, "organisation", 2022)[0] if i.column == "enhet")
+    assert "0483/A" in repeated.message  # the repeated key, named
     assert rules(validate_source(con, "kolada", 2022)[0]) == [("gx:expect_column_values_to_be_in_set", "gender")]
     assert rules(validate_source(con, "styrmodell", 2022)[0]) == [("gx:expect_column_values_to_be_in_set", "riktning")]
+
+
+def test_a_missing_name_or_target_names_its_row(con):
+    """Blanks the file rules refuse, checked again on what landed: the finding names the row."""
+    row = con.execute("select _row from raw.organisation where year = 2022 order by _row limit 1").fetchone()[0]
+    con.execute(f"update raw.organisation set namn = null where _row = {row}").fetchall()
+    con.execute("update raw.indicator set malvarde = null").fetchall()
+    (org,), _ = validate_source(con, "organisation", 2022)
+    assert (org.rule, org.column) == ("gx:expect_column_values_to_be_null", "namn")
+    assert f"0483 row {row}" in org.message
+    assert rules(validate_source(con, "styrmodell", 2022)[0]) == [("gx:expect_column_values_to_be_null", "malvarde")]
 
 
 def _copy_year(con, to_year: int):
@@ -96,7 +109,7 @@ def test_several_years_in_one_validation_blame_only_the_bad_year(con):
     con.execute("insert into raw.organisation values (2023, '0483', 'A', 'A igen', 'KOMMUN', 'enhet', 'f', 4)").fetchall()
     con.execute("update raw.respondent_group set enkat = 'x' where source = 'intern_enkat' and year = 2023").fetchall()
     org = validate_years(con, "organisation", [2022, 2023])
-    assert org[2022][0] == [] and rules(org[2023][0]) == [("gx:expect_compound_columns_to_be_unique", "kommunkod,enhet")]
+    assert org[2022][0] == [] and rules(org[2023][0]) == [("gx:expect_column_values_to_be_null", "enhet")]
     assert all(i.year == 2023 for i in org[2023][0])
     enkat = validate_years(con, "intern_enkat", [2022, 2023])
     assert enkat[2022][0] == [] and rules(enkat[2023][0]) == [("gx:expect_column_values_to_be_in_set", "enkat")]

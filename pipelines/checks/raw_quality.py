@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -88,11 +89,37 @@ def answer_suites(source: str) -> list[Suite]:
     ]
 
 
+def _table_profile(table: str, key: str, given: tuple[str, ...], values: tuple[str, ...]) -> str:
+    """The profile of a landed table of the years (as ANSWER_PROFILE): a row per distinct value of
+    each checked column, with its count. `<column>_missing` holds, for a row whose column of
+    `given` is null, where it is (kommunkod and the row in the file); `<key>_repeated` holds a
+    (kommunkod/key) that is on more than one row of a year. Both are null on a sound row, so the
+    examples of a finding name the rows. The file rules already refuse a blank, an unknown value
+    and a repeated id on every row; this checks what landed without pulling every row through the
+    GX process (a national organisation profile ~0.1 s against ~1.8 s for its 250,000 rows)."""
+    inner = ["kommunkod", *values,
+             *(f"case when {c} is null then kommunkod || ' row ' || _row end as {c}_missing" for c in given),
+             f"case when count(*) over (partition by year, kommunkod, {key}) > 1 then kommunkod || '/' || {key} end as {key}_repeated"]
+    columns = ["kommunkod", *values, *(f"{c}_missing" for c in given), f"{key}_repeated"]
+    return f"""
+    select {", ".join(columns)}, count(*) as n
+    from (select {", ".join(inner)}
+          from raw.{table} where list_contains($years, year))
+    group by grouping sets ({", ".join(f"({c})" for c in columns)})"""
+
+
+def _present(*columns: str) -> tuple:
+    return tuple(_e("ExpectColumnValuesToBeNull", column=f"{c}_missing") for c in columns)
+
+
+def _unique(key: str):
+    return _e("ExpectColumnValuesToBeNull", column=f"{key}_repeated")
+
+
 SUITES: dict[str, list[Suite]] = {
-    "organisation": [Suite("organisation.units", "select * from raw.organisation where list_contains($years, year)", (
-        _e("ExpectColumnValuesToNotBeNull", column="enhet"),
-        _e("ExpectColumnValuesToNotBeNull", column="namn"),
-        _e("ExpectCompoundColumnsToBeUnique", column_list=["year", "kommunkod", "enhet"]),
+    "organisation": [Suite("organisation.units", _table_profile("organisation", "enhet", ("enhet", "namn"), ("typ",)), (
+        *_present("enhet", "namn"),
+        _unique("enhet"),
         _e("ExpectColumnValuesToBeInSet", column="typ", value_set=list(ORG_TYPES)),
         _e("ExpectColumnValuesToMatchRegex", column="kommunkod", regex=r"^\d{4}$"),
     ))],
@@ -103,19 +130,19 @@ SUITES: dict[str, list[Suite]] = {
         _e("ExpectCompoundColumnsToBeUnique", column_list=["year", "kpi", "kommunkod", "gender"]),
     ))],
     "styrmodell": [
-        Suite("styrmodell.goals", "select * from raw.goal where list_contains($years, year)", (
-            _e("ExpectCompoundColumnsToBeUnique", column_list=["year", "kommunkod", "goal_id"]),
+        Suite("styrmodell.goals", _table_profile("goal", "goal_id", ("namn",), ("niva",)), (
+            _unique("goal_id"),
             _e("ExpectColumnValuesToBeInSet", column="niva", value_set=list(LEVELS)),
-            _e("ExpectColumnValuesToNotBeNull", column="namn"),
+            *_present("namn"),
         )),
-        Suite("styrmodell.indicators", "select * from raw.indicator where list_contains($years, year)", (
-            _e("ExpectCompoundColumnsToBeUnique", column_list=["year", "kommunkod", "indicator_id"]),
+        Suite("styrmodell.indicators", _table_profile("indicator", "indicator_id", ("malvarde",), ("riktning", "trendtolerans")), (
+            _unique("indicator_id"),
             _e("ExpectColumnValuesToBeInSet", column="riktning", value_set=list(DIRECTIONS)),
-            _e("ExpectColumnValuesToNotBeNull", column="malvarde"),
+            *_present("malvarde"),
             _e("ExpectColumnValuesToBeBetween", column="trendtolerans", min_value=0),
         )),
-        Suite("styrmodell.activities", "select * from raw.activity where list_contains($years, year)", (
-            _e("ExpectCompoundColumnsToBeUnique", column_list=["year", "kommunkod", "activity_id"]),
+        Suite("styrmodell.activities", _table_profile("activity", "activity_id", (), ("status",)), (
+            _unique("activity_id"),
             _e("ExpectColumnValuesToBeInSet", column="status", value_set=list(ACTIVITY_STATUS)),
         )),
     ],
@@ -137,6 +164,7 @@ def _context():
     return gx, ctx, batch_definition
 
 
+_PROFILED = re.compile(r"_(missing|repeated)$")
 _BY_NAME = {suite.name: suite for suites in SUITES.values() for suite in suites}
 
 
@@ -209,6 +237,7 @@ def _validate(con, source: str, years: list[int]) -> tuple[list[Issue], int]:
             if r["success"]:
                 continue
             column = r["column"] or ",".join(c for c in r["column_list"] if c != "year") or None
+            column = _PROFILED.sub("", column) if column else None  # enhet_repeated names enhet
             count = r["count"]
             detail = f"{count} unexpected" if count is not None else f"observed {r['observed']}"
             where = f"{years[0]}" if len(years) == 1 else ", ".join(map(str, years))
