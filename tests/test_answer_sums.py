@@ -82,6 +82,36 @@ def test_weights_of_a_million_and_more_are_summed_exactly(tmp_path):
     }
 
 
+def test_an_xlsx_file_with_number_cells_lands_as_its_csv_would(tmp_path):
+    """An xlsx answer file holds numbers as numbers (5, not "5"; a weight 1.5): they land as the
+    same file written as CSV would (the sums by hand in test_weighted_sums_by_hand). A row with
+    every cell empty is no respondent; a broken rule after it is named by its line in the sheet."""
+    from openpyxl import Workbook
+
+    raw = tmp_path / "raw"
+    con, _, _ = _land_one_municipality(raw, "f1;Q1;Fråga ett;1-5;\nf2;Q2;Fråga två;verbal4;\n", "lopnr;kon;aldersgrupp;vikt;f1;f2\n")
+    csv_file = raw / "medborgarundersokning" / "2022" / "0483.csv"
+    csv_file.unlink()
+    wb = Workbook()
+    for r in (["lopnr", "kon", "aldersgrupp", "vikt", "f1", "f2"], [1, "K", "25-34", 1.5, 5, 1], [2, "K ", "25-34", 0.5, 3, 3],
+              [None] * 6, [3, "K", "25-34", 2, 6, 5], [4, "M", "25-34", None, 4, None]):
+        wb.active.append(r)
+    wb.save(csv_file.with_suffix(".xlsx"))
+    n, issues = ingest(con, raw, "medborgarundersokning", 2022)
+    assert n == 4 and not [i for i in issues if i.severity == "error"], issues
+    d = Decimal
+    assert _landed(con, "medborgarundersokning", 2022) == {
+        ("0483", None, "K", "25-34", None, None, "f1"): (2, d("2"), d("9"), d("42"), d("0"), d("2.5")),
+        ("0483", None, "K", "25-34", None, None, "f2"): (2, d("2"), d("3"), d("6"), d("1.5"), d("2.5")),
+        ("0483", None, "M", "25-34", None, None, "f1"): (1, d("1"), d("4"), d("16"), d("0"), d("1")),
+    }
+    wb.active.cell(row=5, column=5, value=7.5)  # respondent 3's f1 (line 5: after the empty line 4)
+    wb.save(csv_file.with_suffix(".xlsx"))
+    n, issues = ingest(con, raw, "medborgarundersokning", 2022)
+    assert [(i.file, i.row, i.column, i.rule) for i in issues if i.severity == "error"] == [
+        ("medborgarundersokning/2022/0483.xlsx", 5, "f1", "answer_scale")]
+
+
 def _read_csv(path) -> pd.DataFrame:
     data = path.read_bytes()
     try:

@@ -16,6 +16,7 @@ be parsed says what is wrong (line too long, too few or many fields) and never q
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io
 import itertools
 import re
@@ -307,23 +308,53 @@ def _check_header(header: list[str], file: str) -> list[str]:
     return columns
 
 
+def _cell_text(value, _numbers: dict = {}) -> str | None:  # noqa: B006 - a cache of number texts
+    """An xlsx cell as the text a CSV file would hold: a whole number without its `.0`, any other
+    number, date or time as Python writes it, trimmed; an empty cell is None."""
+    if type(value) is float:
+        text = _numbers.get(value)
+        if text is None:
+            text = str(int(value)) if value.is_integer() else str(value)
+            if len(_numbers) < 100_000:
+                _numbers[value] = text
+        return text
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        value = _dt.datetime(value.year, value.month, value.day)
+    text = (value if isinstance(value, str) else str(value)).strip()
+    return text or None
+
+
 def _load_xlsx(con, path: Path, file: str, name: str) -> LoadedTable:
+    """The first sheet of an xlsx file into a temp table, every cell as text (as `read` gives a CSV
+    file's). python-calamine's rows, a column at a time, into a DuckDB table without pandas'
+    reader between (a national Medborgarundersokning file ~0.04 s against ~0.09 s). A row whose
+    cells are all empty is no respondent and is left out; the others keep their line in the
+    sheet as `_row`."""
     import pandas as pd
+    from python_calamine import CalamineWorkbook
 
     try:
-        df = pd.read_excel(path, sheet_name=0, dtype=str, header=0, engine="calamine")
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as e:  # the reader raises many kinds for broken files
         raise FileRuleError(file, "parse", f"cannot read the xlsx file: {type(e).__name__}: {shown_value(str(e), 200)}") from None
-    columns = _check_header([str(c) if not str(c).startswith("Unnamed:") else "" for c in df.columns], file)
-    df.columns = columns
-    df = df.apply(lambda s: s.str.strip()).replace({"": None})
-    df = df.astype(object).where(df.notna(), None)
-    df.insert(0, "_row", range(2, len(df) + 2))
-    df.insert(0, "_file", file)
-    con.register(f"{name}_df", df)
-    con.execute(f"create or replace temp table {name} as select * from {name}_df").fetchall()
-    con.unregister(f"{name}_df")
-    return LoadedTable(name, columns, (file,), len(df))
+    if not rows:
+        raise FileRuleError(file, "empty_file", "the file is empty (no header row)", row=1)
+    columns = _check_header([_cell_text(c) or "" for c in rows[0]], file)
+    width = len(rows[0])  # the sheet's used range: every row as wide (padded should one not be)
+    body = [r if len(r) == width else (list(r) + [""] * width)[:width] for r in rows[1:]]
+    values = [[_cell_text(v) for v in column] for column in zip(*body)] or [[] for _ in columns]
+    kept = [i for i, cells in enumerate(zip(*values)) if any(c is not None for c in cells)]
+    if len(kept) < len(rows) - 1:  # rows with every cell empty
+        values = [[column[i] for i in kept] for column in values]
+    frame = pd.DataFrame({"_file": [file] * len(kept), "_row": [i + 2 for i in kept], **dict(zip(columns, values))}, dtype=object)
+    con.register(f"{name}_df", frame)
+    try:
+        typed = ", ".join(f"{_quote(c)}::varchar as {_quote(c)}" for c in columns)
+        con.execute(f"create or replace temp table {name} as select _file::varchar as _file, _row::bigint as _row, {typed} "
+                    f"from {name}_df").fetchall()
+    finally:
+        con.unregister(f"{name}_df")
+    return LoadedTable(name, columns, (file,), len(kept))
 
 
 def decimal(expr: str) -> str:
