@@ -426,18 +426,27 @@ def _land_rows(con, source: str, year: int, columns: list[str], questions: list[
     # clause per aggregate (3x slower over ~30 questions)
     answers = ", ".join(f"nullif({q(c)}, {catalogue[c][1]}) as a{i}" for i, c in enumerate(questions))
     if weighted:
-        # w to 10 decimals, exact; held in 64 bits (decimal(18, 10), below 10^8) when every
-        # w a^2 fits (a <= 10: w < 10^6), which sums ~1.5x faster than 128 (a national
-        # Medborgarundersokning file group 0.36 s against 0.53 s); the sums are the same numbers
-        big = con.execute("select coalesce(max(vikt) >= 1e6, false) from _rows").fetchall()[0][0]
-        w = f"coalesce(vikt, 1.0)::decimal({38 if big else 18}, 10)"
-        src = f"(select {background}, vikt, w, w * w as w2, {answers} from (select *, {w} as w from _rows))"
+        # w to 10 decimals, exact (the decimal cast rounds as always), summed as the integer
+        # W = w * 10^10: W a^2 in 64 bits when w a^2 < 9 * 10^8 for the top code a (w < 9 * 10^6
+        # on a 1-10 scale), W^2 in 128; sum() adds them in 128 bits and the landing gives the
+        # sums their scale back (10^-10, 10^-20), exact. Integer sums are ~1.5x faster than
+        # decimal ones (w a is decimal(28, 10), held in 128 bits; a national
+        # Medborgarundersokning year's grouping 0.36 s against 0.53 s). A larger weight sums as
+        # decimal(38, 10) (the same numbers).
+        top = max(catalogue[c][1] - 1 for c in questions)
+        big = con.execute("select coalesce(max(vikt) * ? >= 9e8, false) from _rows", [top * top]).fetchall()[0][0]
+        w = ("coalesce(vikt, 1.0)::decimal(38, 10)" if big
+             else "(coalesce(vikt, 1.0)::decimal(18, 10)::decimal(38, 10) * 10000000000)::bigint")
+        w2 = "w * w" if big else "w::hugeint * w"
+        src = f"(select {background}, vikt, w, {w2} as w2, {answers} from (select *, {w} as w from _rows))"
         sums = [f"sum(w + a{i} * 0) as sw{i}, sum(w * a{i}) as sa{i}, sum(w * (a{i} * a{i})) as sa2_{i}, "
                 f"sum(w * (a{i} <= 2)::int) as st{i}, sum(w2 + a{i} * 0) as sw2_{i}, count(a{i}) as n{i}"
                 for i in range(len(questions))]
         values = "n, sw, sw_answer, sw_answer2, sw_top2, sw2"
         cols = "(n{i}, sw{i}, sa{i}, sa2_{i}, st{i}, sw2_{i})"
-        landed = values  # n > 0 below: every sum of a landed row is a number
+        # every sum of a landed row is a number (n > 0 below)
+        landed = values if big else ("n, " + ", ".join(f"{v}::decimal(38, 0) * 1e-10::decimal(11, 10)" for v in ("sw", "sw_answer", "sw_answer2", "sw_top2"))
+                                     + ", sw2::decimal(38, 0) * 1e-20::decimal(21, 20)")
     else:  # w = 1: every sum of weights is a count
         src = f"(select {background}, vikt, {answers} from _rows)"
         sums = [f"count(a{i}) as n{i}, sum(a{i}) as sa{i}, sum(a{i} * a{i}) as sa2_{i}, count_if(a{i} <= 2) as st{i}"
