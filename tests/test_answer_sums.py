@@ -67,19 +67,23 @@ def test_weighted_sums_by_hand(tmp_path):
                           where source = 'medborgarundersokning' order by kon""").fetchall() == [("K", 3, 0.5), ("M", 1, None)]
 
 
-def test_weights_of_a_million_and_more_are_summed_exactly(tmp_path):
-    """Below 10^6 the weights are held in 64 bits; a file with a larger one takes 128 (w a^2 would
-    not fit): the sums are exact either way."""
+@pytest.mark.parametrize("big", ["5000000,5", "50000000,5"])
+def test_weights_of_a_million_and_more_are_summed_exactly(tmp_path, big):
+    """Weights are summed as integers (w * 10^10) in 64 bits while w a^2 < 9 * 10^8 for the top
+    code (5,000,000.5 on 1-5: 1.25 * 10^8); a file with a larger one (50,000,000.5: 1.25 * 10^9)
+    sums as decimal(38, 10): the sums are exact either way."""
     con, n, issues = _land_one_municipality(tmp_path / "raw", "f1;Q1;Fråga ett;1-5;\n",
-                                            "lopnr;kon;aldersgrupp;vikt;f1\n1;K;25-34;5000000,5;5\n2;K;25-34;1,25;3\n")
+                                            f"lopnr;kon;aldersgrupp;vikt;f1\n1;K;25-34;{big};5\n2;K;25-34;1,25;3\n")
     assert n == 2 and not [i for i in issues if i.severity == "error"], issues
     d = Decimal
-    # sw = 5000000.5 + 1.25; sum(w a) = 25000002.5 + 3.75; sum(w a^2) = 125000012.5 + 11.25
-    # (above 10^8: 64 bits would overflow); sum(w^2) = 25000005000000.25 + 1.5625
+    w = d(big.replace(",", "."))
+    # respondent 1 answers 5 with weight w, respondent 2 answers 3 with weight 1.25
     assert _landed(con, "medborgarundersokning", 2022) == {
         ("0483", None, "K", "25-34", None, None, "f1"):
-            (2, d("5000001.75"), d("25000006.25"), d("125000023.75"), d("0"), d("25000005000001.8125")),
+            (2, w + d("1.25"), w * 5 + d("3.75"), w * 25 + d("11.25"), d("0"), w * w + d("1.5625")),
     }
+    if big == "5000000,5":  # by hand: sum(w a^2) = 125000012.5 + 11.25, sum(w^2) = 25000005000000.25 + 1.5625
+        assert w * 25 + d("11.25") == d("125000023.75") and w * w + d("1.5625") == d("25000005000001.8125")
 
 
 def test_an_xlsx_file_with_number_cells_lands_as_its_csv_would(tmp_path):
