@@ -24,7 +24,7 @@ cells as (
         min(c.n_answers) as n_answers,
         any_value(c.unit_code) as unit_code,
         min(c.own_n) as own_n,
-        avg(c.value order by c.measure_id) as value,  -- ordered: bit-identical on every run
+        list_avg(list_sort(list(c.value))) as value,  -- summed smallest first: bit-identical on every run
         null::double as ci_low,
         null::double as ci_high,
         bool_or(c.suppressed) as forced,
