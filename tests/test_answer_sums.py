@@ -116,6 +116,30 @@ def test_an_xlsx_file_with_number_cells_lands_as_its_csv_would(tmp_path):
         ("medborgarundersokning/2022/0483.xlsx", 5, "f1", "answer_scale")]
 
 
+def test_xlsx_files_of_one_header_land_together_and_a_broken_one_alone_is_refused(tmp_path):
+    """xlsx files with the same header are checked and landed as one table (surveys._union_tables):
+    a broken row in one of them is named by its file and line, and only that file is not landed."""
+    from openpyxl import Workbook
+
+    raw = tmp_path / "raw"
+    con, _, _ = _land_one_municipality(raw, "f1;Q1;Fråga ett;1-5;\n", "lopnr;kon;aldersgrupp;vikt;f1\n")
+    folder = raw / "medborgarundersokning" / "2022"
+    (folder / "0483.csv").unlink()
+    (raw / "organisation" / "2022" / "0484.csv").write_text("enhet;namn;overordnad;typ\nKOMMUN;Kommunen;;kommun\n", encoding="utf-8")
+    ingest(con, raw, "organisation", 2022)
+    for kod, answers in (("0483", [5, 4]), ("0484", [3, 9])):  # 9 is outside 1-5 (and not vet ej)
+        wb = Workbook()
+        for r in (["lopnr", "kon", "aldersgrupp", "vikt", "f1"], *([i, "K", "25-34", 1, a] for i, a in enumerate(answers, 1))):
+            wb.active.append(r)
+        wb.save(folder / f"{kod}.xlsx")
+    n, issues = ingest(con, raw, "medborgarundersokning", 2022)
+    assert [(i.file, i.row, i.column, i.rule) for i in issues if i.severity == "error"] == [
+        ("medborgarundersokning/2022/0484.xlsx", 3, "f1", "answer_scale")]
+    assert n == 2
+    assert _landed(con, "medborgarundersokning", 2022) == {
+        ("0483", None, "K", "25-34", None, None, "f1"): (2, Decimal(2), Decimal(9), Decimal(41), Decimal(0), Decimal(2))}
+
+
 def _read_csv(path) -> pd.DataFrame:
     data = path.read_bytes()
     try:

@@ -315,10 +315,10 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
                     accept=header_check(log, required, optional, extra_allowed=catalogue)) as (found, errors):
         for e in errors:
             log.from_error(e)
+        # a CSV file's header was checked before it was read (header_check); an xlsx file's here
+        found = _union_tables(con, [t for t in found if not isinstance(t, LoadedTable)
+                                    or check_columns(log, t, required, optional, extra_allowed=catalogue)])
         for t in found:
-            # a CSV file's header was checked before it was read (header_check); an xlsx file's here
-            if isinstance(t, LoadedTable) and not check_columns(log, t, required, optional, extra_allowed=catalogue):
-                continue
             questions = [c for c in t.columns if c in catalogue]
             if not questions:
                 for f in t.files:
@@ -344,6 +344,24 @@ def load_answers(con, root: Path, source: str, year: int, log: IssueLog) -> int:
             for table in tables:
                 n += _check_and_land(con, log, source, year, table, questions, catalogue, id_col)
     return n
+
+
+def _union_tables(con, found: list) -> list:
+    """The xlsx files of one header as one table (as CSV files of one header are one group), so
+    they are checked and landed together: each xlsx file on its own cost ~0.1 s of fixed
+    statements (a national Medborgarundersokning year has up to six)."""
+    out, first_of = [], {}
+    for t in found:
+        key = tuple(t.columns) if isinstance(t, LoadedTable) else None
+        if key is None or key not in first_of:
+            if key is not None:
+                first_of[key] = len(out)
+            out.append(t)
+            continue
+        head = out[first_of[key]]
+        con.execute(f"insert into {head.name} select * from {t.name}; drop table {t.name}").fetchall()
+        out[first_of[key]] = LoadedTable(head.name, head.columns, head.files + t.files, head.n_rows + t.n_rows)
+    return out
 
 
 def _typed_rows(con, scan: str, columns: list[str], questions: list[str], catalogue, id_col: str, year: int) -> bool | None:
