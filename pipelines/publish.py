@@ -37,6 +37,11 @@ GLOBAL_TABLES = ("dim_kommun", "dim_measure", "dim_code_label")
 # The views of the published file (dbt_project/models/views, docs/bi.md), in schema marts beside the
 # tables. Their SQL is the build's (duckdb_views()), which names no catalog (macros/labels.sql).
 VIEWS = ("v_goal_tree", "v_indicator", "v_measure_series", "v_unit_survey", "v_kolada_ranking")
+# A table's rows are written in one order, so a file holds the same bytes however the build
+# produced them: `order by all`, or for the largest table its grain, whose columns come first and
+# are unique (dbt's unique_combination test on it), so the order is the same and the sort compares
+# six columns, not eleven (a national year ~0.15 s less).
+ORDER = {"fct_measure_value": "measure_id, kommunkod, year, enhet, group_type, group_value"}
 PUBLISHED = "followup.duckdb"
 PREVIOUS = "followup.prev.duckdb"
 TEMPORARY = ".followup.duckdb.tmp"
@@ -109,6 +114,10 @@ PUBLISH_YEAR_SPEC = [
                                    "false when it did not and its last published rows were kept."),
 ]
 PUBLISH_YEAR_COLUMNS = [(name, data_type) for name, data_type, _ in PUBLISH_YEAR_SPEC]
+
+
+def _order(table: str) -> str:
+    return f"order by {ORDER.get(table, 'all')}"
 
 
 def _quote(text: str | None) -> str:
@@ -331,7 +340,7 @@ def _write_full(con, result: PublishResult, build_tables: set[str], old_tables: 
         # national fct_measure_value of 18 years sorted at once spills: 15.9 s against 9.5 s)
         for source, years in parts:
             for year in sorted(years):
-                con.execute(f"insert into new.marts.{table} by name {source} where year = {int(year)} order by all").fetchall()
+                con.execute(f"insert into new.marts.{table} by name {source} where year = {int(year)} {_order(table)}").fetchall()
     for table in GLOBAL_TABLES:
         source = "b" if table in build_tables else ("old" if table in old_tables else None)
         if source:
@@ -362,7 +371,7 @@ def _write_incremental(con, result: PublishResult, old_years: list[int], build_t
         if table in build_tables:
             for year in sorted(replaced):  # a year at a time, as _write_full
                 con.execute(f"insert into new.marts.{table} by name select * from b.marts.{table} "
-                            f"where year = {int(year)} order by all").fetchall()
+                            f"where year = {int(year)} {_order(table)}").fetchall()
     for table in GLOBAL_TABLES:  # small: as the full rewrite does
         if table in build_tables:
             con.execute(f"drop table if exists new.marts.{table}").fetchall()

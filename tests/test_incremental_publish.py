@@ -146,6 +146,21 @@ def test_incremental_equals_full_rewrite(history, tmp_path):
     assert storage_version(files["incremental"]) == "v1.5.0+"
 
 
+def test_yearly_tables_are_stored_in_the_order_of_all_their_columns(history, tmp_path):
+    """Each year's rows of a yearly table lie in `order by all` (fct_measure_value is sorted by its
+    grain, publish.ORDER, which must give that order), in a full rewrite and an incremental copy."""
+    results, files = both_ways(tmp_path, history["changed"] / "build.duckdb", history["first"] / PUBLISHED)
+    for path in files.values():
+        with duckdb.connect(str(path), read_only=True) as con:
+            for table in YEARLY:
+                stored: dict = {}
+                for row in con.execute(f"select year, * from marts.{table}").fetchall():  # in the file's order
+                    stored.setdefault(row[0], []).append(row[1:])
+                assert stored or table != "fct_measure_value", (path, table)
+                for year, rows in stored.items():
+                    assert rows == con.execute(f"select * from marts.{table} where year = ? order by all", [year]).fetchall(), (path, table, year)
+
+
 def test_failed_year_keeps_its_old_rows(history, tmp_path):
     assert history["failed_meta"]["mode"] == "incremental"
     assert history["failed_meta"]["replaced_years"] == "[]"
