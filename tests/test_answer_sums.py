@@ -42,6 +42,21 @@ def _land_one_municipality(raw, catalogue: str, answers: str):
     return con, n, issues
 
 
+_d = Decimal
+# The sums of test_weighted_sums_by_hand's file: three women of 25-34 (weights 1,5 / 0,5 / 2) and
+# one man of 25-34 without a weight (w = 1); (n, sw, sum(w a), sum(w a^2), sum(w) over 1-2, sum(w^2))
+BY_HAND = {
+    # f1, women: answers 5 (w 1.5) and 3 (w 0.5); the vet ej of the third left out
+    #   sw = 2, sum(w a) = 7.5 + 1.5 = 9, sum(w a^2) = 37.5 + 4.5 = 42, no answer 1-2, sum(w^2) = 2.25 + 0.25
+    ("0483", None, "K", "25-34", None, None, "f1"): (2, _d("2"), _d("9"), _d("42"), _d("0"), _d("2.5")),
+    # f2, women: answers 1 (w 1.5) and 3 (w 0.5); the vet inte left out
+    #   sum(w a) = 1.5 + 1.5 = 3, sum(w a^2) = 1.5 + 4.5 = 6, answers 1-2: w 1.5
+    ("0483", None, "K", "25-34", None, None, "f2"): (2, _d("2"), _d("3"), _d("6"), _d("1.5"), _d("2.5")),
+    # f1, the man: answer 4, w = 1; his blank f2 lands nothing
+    ("0483", None, "M", "25-34", None, None, "f1"): (1, _d("1"), _d("4"), _d("16"), _d("0"), _d("1")),
+}
+
+
 def test_weighted_sums_by_hand(tmp_path):
     # three women of 25-34 (weights 1,5 / 0,5 / 2) and one man of 25-34 without a weight (w = 1)
     con, n, issues = _land_one_municipality(
@@ -52,17 +67,7 @@ def test_weighted_sums_by_hand(tmp_path):
         "3;K;25-34;2;6;5\n"      # vet ej (6 on 1-5) and vet inte (5 on verbal4): no valid answer
         "4;M;25-34;;4;\n")       # no weight: w = 1; f2 blank
     assert n == 4 and not [i for i in issues if i.severity == "error"], issues
-    d = Decimal
-    assert _landed(con, "medborgarundersokning", 2022) == {
-        # f1, women: answers 5 (w 1.5) and 3 (w 0.5); the vet ej of the third left out
-        #   sw = 2, sum(w a) = 7.5 + 1.5 = 9, sum(w a^2) = 37.5 + 4.5 = 42, no answer 1-2, sum(w^2) = 2.25 + 0.25
-        ("0483", None, "K", "25-34", None, None, "f1"): (2, d("2"), d("9"), d("42"), d("0"), d("2.5")),
-        # f2, women: answers 1 (w 1.5) and 3 (w 0.5); the vet inte left out
-        #   sum(w a) = 1.5 + 1.5 = 3, sum(w a^2) = 1.5 + 4.5 = 6, answers 1-2: w 1.5
-        ("0483", None, "K", "25-34", None, None, "f2"): (2, d("2"), d("3"), d("6"), d("1.5"), d("2.5")),
-        # f1, the man: answer 4, w = 1; his blank f2 lands nothing
-        ("0483", None, "M", "25-34", None, None, "f1"): (1, d("1"), d("4"), d("16"), d("0"), d("1")),
-    }
+    assert _landed(con, "medborgarundersokning", 2022) == BY_HAND
     assert con.execute("""select kon, respondents, vikt_min from raw.respondent_group
                           where source = 'medborgarundersokning' order by kon""").fetchall() == [("K", 3, 0.5), ("M", 1, None)]
 
@@ -103,12 +108,7 @@ def test_an_xlsx_file_with_number_cells_lands_as_its_csv_would(tmp_path):
     wb.save(csv_file.with_suffix(".xlsx"))
     n, issues = ingest(con, raw, "medborgarundersokning", 2022)
     assert n == 4 and not [i for i in issues if i.severity == "error"], issues
-    d = Decimal
-    assert _landed(con, "medborgarundersokning", 2022) == {
-        ("0483", None, "K", "25-34", None, None, "f1"): (2, d("2"), d("9"), d("42"), d("0"), d("2.5")),
-        ("0483", None, "K", "25-34", None, None, "f2"): (2, d("2"), d("3"), d("6"), d("1.5"), d("2.5")),
-        ("0483", None, "M", "25-34", None, None, "f1"): (1, d("1"), d("4"), d("16"), d("0"), d("1")),
-    }
+    assert _landed(con, "medborgarundersokning", 2022) == BY_HAND
     wb.active.cell(row=5, column=5, value=7.5)  # respondent 3's f1 (line 5: after the empty line 4)
     wb.save(csv_file.with_suffix(".xlsx"))
     n, issues = ingest(con, raw, "medborgarundersokning", 2022)
