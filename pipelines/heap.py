@@ -22,3 +22,13 @@ def tune() -> None:
 def freeze() -> None:
     """Leave every object alive now out of later collections (after one-off imports)."""
     gc.freeze()
+
+
+def worker() -> None:
+    """For a worker process of ours (pipelines/worker_process.py) once it has imported what it
+    needs: the imports frozen, and no automatic collection while it serves; `serve` collects
+    once after each request instead. A national year's goal models parse in ~1.1 s of CPU this
+    way, ~1.3 s with `tune()`, ~1.9 s with CPython's defaults, whose young collections walk
+    every parsed node while the year's result is being built (it is all alive until it is sent)."""
+    gc.freeze()
+    gc.disable()

@@ -11,6 +11,7 @@ The module's `__main__` calls `serve(handler)`.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -135,3 +136,6 @@ def serve(handle: Callable, prepare: Callable[[], None] | None = None) -> None:
             reply = ("error", f"{type(e).__name__}: {e}")
         pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
         replies.flush()
+        del reply
+        if not gc.isenabled():  # heap.worker(): the request's cyclic garbage, once
+            gc.collect()

@@ -36,9 +36,16 @@ def validate(name: str, frame) -> list[dict] | None:
 
 
 def main() -> None:
+    from .. import heap
+
+    heap.tune()  # GX's import makes ~a million objects: young collections would walk them again
     from .raw_quality import check_frame, warm
 
-    serve(check_frame, prepare=warm)
+    def prepare() -> None:
+        warm()
+        heap.worker()
+
+    serve(check_frame, prepare=prepare)
 
 
 if __name__ == "__main__":

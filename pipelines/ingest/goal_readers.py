@@ -156,8 +156,12 @@ def read_all(items: list[tuple[str, str, str]], year: int, known, trees: dict) -
 
 
 def main() -> None:
+    from .. import heap
+
+    heap.tune()
     from .styrmodell import _read_many
 
+    heap.worker()  # no collection while a year is parsed: it is all alive until it is sent
     # a lower priority: reading ahead (prefetch) takes the cores DuckDB leaves idle, not DuckDB's
     # time; when this process is all there is to run, it runs at full speed anyway
     os.nice(10)
