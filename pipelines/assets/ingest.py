@@ -73,11 +73,13 @@ def _land_year(con, raw, source: str, year: int) -> tuple[int, list[Issue]]:
 
 
 # Sources whose years are landed two at a time, each on its own cursor (a connection of the
-# same DuckDB instance: its temp tables are its own). Their loads leave cores idle (many small or
-# wide files, xlsx read in Python): two national Medborgarundersokning years 6.6 s one after the
-# other, 3.4 s side by side. The staff survey's scans already keep both cores busy (8.5 s against
-# 8.2 s), and goal models are Python under the GIL: those go one year at a time.
-PARALLEL_SOURCES = ("organisation", "medborgarundersokning", "intern_enkat")
+# same DuckDB instance: its temp tables are its own). Their loads leave cores idle between
+# DuckDB's statements (file sniffing, xlsx read in Python, many small statements): two national
+# Medborgarundersokning years 6.6 s one after the other, 3.4 s side by side; four national staff
+# years 15.7 s against 10.2-11.4 s (the same CPU: 21.5 s against 19-21 s; measured when the
+# staff landing had become one scan and one grouping a file group, issue 16). Goal models are
+# Python under the GIL: they have processes of their own (goal_readers.py).
+PARALLEL_SOURCES = ("organisation", "medborgarundersokning", "intern_enkat", "medarbetarenkat")
 
 
 def _timed_land(con, raw, source: str, year: int) -> tuple[int, list[Issue], float]:
