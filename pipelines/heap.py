@@ -30,5 +30,5 @@ def worker() -> None:
     once after each request instead. A national year's goal models parse in ~1.1 s of CPU this
     way, ~1.3 s with `tune()`, ~1.9 s with CPython's defaults, whose young collections walk
     every parsed node while the year's result is being built (it is all alive until it is sent)."""
-    gc.freeze()
+    freeze()
     gc.disable()

@@ -1,6 +1,8 @@
 """The process that runs the job (the CLI, or a run worker that loads the code location) tunes
 Python's garbage collector and leaves the definitions' imports out of its passes (pipelines/heap.py)."""
+import io
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -54,9 +56,6 @@ def test_a_worker_process_collects_once_after_each_request_not_during_it():
 
 
 def _replies(data: bytes) -> list:
-    import io
-    import pickle
-
     stream = io.BytesIO(data)
     out = []
     while stream.tell() < len(data):
