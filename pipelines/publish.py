@@ -275,7 +275,10 @@ def _publish_locked(build_db: Path, warehouse: Path, target: Path, tmp: Path, in
         if has_old:
             con.execute(f"attach '{target}' as old (read_only)").fetchall()
         passed = [r[0] for r in con.execute("select year from b.audit.year_gate where passed order by year").fetchall()]
-        build_tables = _tables(con, "b")
+        # what the build holds of the published tables: a table, or a view whose rows the publish
+        # writes as a table (marts.fct_measure_value: its cells are stored in the build once, in
+        # the tables the view reads, and here in the published table)
+        build_tables = _tables(con, "b") | (_views(con, "b") & set(YEARLY_TABLES))
         old_tables = _tables(con, "old") if has_old else set()
         old_years: list[int] = []
         if "publish_year" in old_tables:

@@ -1,5 +1,10 @@
 -- Every measure cell (contract sections 3 and 5): survey questions, survey aggregates and Kolada.
 -- Suppressed cells keep their row and n_answers; value and interval are null.
+-- A view (issue 16): its rows are stored once, in the two suppressed tables, and written to the
+-- published file's table of the same name by the publish; a table here would copy every cell of
+-- the years built (~4.5 s of a national build) for nothing. It names its inputs without the build's
+-- catalog (published_ref), so it also binds where the publish attaches the build under another name.
+{{ config(materialized='view') }}
 with survey as (
     select measure_id, kommunkod, year, enhet, group_type, group_value,
            case when suppressed then null else value end as value,
@@ -7,14 +12,12 @@ with survey as (
            case when suppressed then null else ci_low end as ci_low,
            case when suppressed then null else ci_high end as ci_high,
            suppressed
-    from {{ ref('int_survey__question_cells_suppressed') }}
-    where {{ year_filter() }}
+    from {{ published_ref('int_survey__question_cells_suppressed') }}
     union all
     select measure_id, kommunkod, year, enhet, group_type, group_value,
            case when suppressed then null else value end,
            n_answers, null, null, suppressed
-    from {{ ref('int_survey__aggregate_cells_suppressed') }}
-    where {{ year_filter() }}
+    from {{ published_ref('int_survey__aggregate_cells_suppressed') }}
 ),
 
 kolada as (
@@ -23,8 +26,7 @@ kolada as (
            case gender when 'T' then 'Totalt' else gender end as group_value,
            value, null::bigint as n_answers, null::double as ci_low, null::double as ci_high,
            false as suppressed
-    from {{ ref('stg_kolada__values') }}
-    where {{ year_filter() }}
+    from {{ published_ref('stg_kolada__values') }}
 )
 
 select
