@@ -465,8 +465,7 @@ def benchmark(profile: str, runs: int, smoke: bool = False, skip: set[str] = fro
         # database's path differs from the last run's: the profile changed), kept as wh_prev
         r = _followup(prev_raw, work / "wh_year", [], logs / "setup_prev.log", timeout)
         result["setup_prev_build"] = {k: r[k] for k in ("wall_s", "rc")}
-        shutil.copytree(work / "wh_year", prev, symlinks=True)
-        shutil.rmtree(work / "wh_year")
+        (work / "wh_year").rename(prev)
 
     for i in range(runs):
         rnd = {}

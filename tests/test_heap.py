@@ -45,8 +45,6 @@ serve(handle)
 def test_a_worker_process_collects_once_after_each_request_not_during_it():
     """heap.worker() in a worker (the goal-model readers, the GX process): no automatic collection
     while a request builds its result, one collection after the reply (worker_process.serve)."""
-    import pickle
-
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     requests = pickle.dumps((1,), protocol=pickle.HIGHEST_PROTOCOL) + pickle.dumps((2,), protocol=pickle.HIGHEST_PROTOCOL)
     out = subprocess.run([sys.executable, "-c", WORKER], input=requests, env=env, capture_output=True, check=True, timeout=60).stdout
